@@ -1,0 +1,68 @@
+package io.producttagger.cli;
+
+import io.producttagger.config.OfflineMode;
+import io.producttagger.config.TaggerConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code product-tagger} command: global configuration options and the subcommands. */
+@Command(name = "product-tagger", mixinStandardHelpOptions = true, version = "product-tagger 0.1.0",
+        description = "Tags product photos with catalog categories using a CNN (DJL + MXNet, OpenCV).",
+        subcommands = {TrainCommand.class})
+public final class TaggerCommand {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "properties file with configuration keys (also TAGGER_CONFIG)")
+    private Path configFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "set a configuration key, e.g. --set server.port=9090 (repeatable)")
+    private Map<String, String> settings = new LinkedHashMap<>();
+
+    private TaggerConfig loaded;
+
+    /** Creates the command (picocli instantiates it). */
+    public TaggerCommand() {}
+
+    /**
+     * Returns the configuration: defaults, file, environment, then {@code --set} and the given command flags.
+     * The first call also puts DJL into offline mode with the configured engine cache.
+     */
+    TaggerConfig config(Map<String, String> commandFlags) {
+        if (loaded == null) {
+            Map<String, String> env = System.getenv();
+            Path file = configFile != null ? configFile
+                    : env.containsKey("TAGGER_CONFIG") ? Path.of(env.get("TAGGER_CONFIG")) : null;
+            Map<String, String> flags = new LinkedHashMap<>(settings);
+            flags.putAll(commandFlags);
+            loaded = TaggerConfig.load(file, env, flags);
+            OfflineMode.enforce(loaded.engineCache());
+        }
+        return loaded;
+    }
+
+    /** Builds the command line with the project's error handling. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new TaggerCommand());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("error: " + message(ex));
+            if (System.getenv("TAGGER_DEBUG") != null) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return ExitCodes.FAILURE;
+        });
+        return cli;
+    }
+
+    private static String message(Throwable ex) {
+        Throwable t = ex;
+        while (t.getMessage() == null && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,188 @@
+package io.producttagger.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The service's one configuration, immutable and typed.
+ *
+ * <p>Every setting has a key such as {@code server.port}. Values come from, in rising precedence: the
+ * documented defaults in {@link #KEYS}; a properties file ({@code --config FILE} or {@code TAGGER_CONFIG});
+ * environment variables named {@code TAGGER_} plus the key in upper case with dots as underscores
+ * ({@code TAGGER_SERVER_PORT}); and command-line flags ({@code --set server.port=8081} or a command's own
+ * flag). Unknown keys and malformed values are errors that name the key and where it came from.
+ *
+ * @param modelZoo the {@code model-zoo} folder
+ * @param model the model that serves by default
+ * @param engineCache where DJL extracts the MXNet natives
+ * @param server the HTTP listener
+ * @param inference the classifier's queue, batching and workers
+ * @param vision decoding limits
+ */
+public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server server, Inference inference,
+        Vision vision) {
+
+    /**
+     * The public HTTP listener.
+     *
+     * @param host interface to bind
+     * @param port TCP port, 0 for any free one
+     * @param maxBodyBytes largest request body accepted
+     * @param maxImages most images in one multipart request
+     */
+    public record Server(String host, int port, long maxBodyBytes, int maxImages) {}
+
+    /**
+     * The classifier: a bounded queue in front of worker threads that run batches.
+     *
+     * @param workers inference threads, each with its own predictor
+     * @param maxBatch most images in one batch
+     * @param maxDelayMs longest a queued image waits for others to join its batch
+     * @param queueCapacity images that may wait; beyond it requests get 503
+     * @param topK labels returned when a request does not say
+     */
+    public record Inference(int workers, int maxBatch, int maxDelayMs, int queueCapacity, int topK) {}
+
+    /**
+     * Image decoding.
+     *
+     * @param maxPixels largest width x height decoded; larger images are refused from their header
+     */
+    public record Vision(long maxPixels) {}
+
+    /**
+     * One configuration key.
+     *
+     * @param name dotted key
+     * @param defaultValue default as text
+     * @param help what it does
+     */
+    public record Key(String name, String defaultValue, String help) {
+        /** The environment variable that sets this key. */
+        public String envName() {
+            return "TAGGER_" + name.toUpperCase(Locale.ROOT).replace('.', '_');
+        }
+    }
+
+    /** Every key with its default and meaning; the single list the loader, docs and {@code --help} use. */
+    public static final List<Key> KEYS = List.of(
+            new Key("model.zoo", "model-zoo", "folder holding NAME/VERSION model folders"),
+            new Key("model.name", "fashion", "model served by default"),
+            new Key("engine.cache", System.getProperty("user.home") + "/.cache/product-tagger/djl",
+                    "where the MXNet natives are extracted"),
+            new Key("server.host", "0.0.0.0", "interface the public listener binds"),
+            new Key("server.port", "8080", "port of the public listener (0 = any free port)"),
+            new Key("server.max-body-bytes", "20971520", "largest request body in bytes"),
+            new Key("server.max-images", "16", "most images in one multipart request"),
+            new Key("inference.workers", "1", "inference threads, one predictor each"),
+            new Key("inference.max-batch", "16", "most images in one inference batch"),
+            new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
+            new Key("inference.queue-capacity", "256", "images that may wait before requests get 503"),
+            new Key("inference.top-k", "5", "labels returned by default"),
+            new Key("vision.max-pixels", "40000000", "largest image (width x height) that is decoded"));
+
+    /**
+     * Loads the configuration.
+     *
+     * @param file a properties file, or null for none
+     * @param env the environment (only {@code TAGGER_*} entries are read)
+     * @param flags key/value pairs from the command line
+     * @throws ConfigException on an unknown key or a malformed value
+     */
+    public static TaggerConfig load(Path file, Map<String, String> env, Map<String, String> flags) {
+        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> origin = new TreeMap<>();
+        for (Key k : KEYS) {
+            values.put(k.name(), k.defaultValue());
+            origin.put(k.name(), "default");
+        }
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+            }
+            for (String name : p.stringPropertyNames()) {
+                put(values, origin, name, p.getProperty(name).trim(), "file " + file);
+            }
+        }
+        for (Key k : KEYS) {
+            String v = env.get(k.envName());
+            if (v != null) {
+                put(values, origin, k.name(), v.trim(), "environment " + k.envName());
+            }
+        }
+        flags.forEach((k, v) -> put(values, origin, k, v.trim(), "flag --set " + k));
+        return new Reader2(values, origin).build();
+    }
+
+    /** Loads defaults only: what a zero-setup start uses. */
+    public static TaggerConfig defaults() {
+        return load(null, Map.of(), Map.of());
+    }
+
+    private static void put(Map<String, String> values, Map<String, String> origin, String key, String value,
+            String from) {
+        if (!values.containsKey(key)) {
+            List<String> known = new ArrayList<>();
+            KEYS.forEach(k -> known.add(k.name()));
+            throw new ConfigException("unknown configuration key '" + key + "' (" + from + "); known keys: "
+                    + String.join(", ", known));
+        }
+        values.put(key, value);
+        origin.put(key, from);
+    }
+
+    /** Parses the merged text values into the typed record. */
+    private record Reader2(Map<String, String> values, Map<String, String> origin) {
+        TaggerConfig build() {
+            return new TaggerConfig(
+                    Path.of(text("model.zoo")),
+                    text("model.name"),
+                    Path.of(text("engine.cache")),
+                    new Server(text("server.host"), (int) number("server.port", 0, 65535),
+                            number("server.max-body-bytes", 1, Long.MAX_VALUE),
+                            (int) number("server.max-images", 1, 1000)),
+                    new Inference((int) number("inference.workers", 1, 64),
+                            (int) number("inference.max-batch", 1, 1024),
+                            (int) number("inference.max-delay-ms", 0, 10_000),
+                            (int) number("inference.queue-capacity", 1, 1_000_000),
+                            (int) number("inference.top-k", 1, 1000)),
+                    new Vision(number("vision.max-pixels", 1, 1L << 31)));
+        }
+
+        private String text(String key) {
+            String v = values.get(key);
+            if (v.isEmpty()) {
+                throw new ConfigException("configuration key '" + key + "' is empty (" + origin.get(key) + ")");
+            }
+            return v;
+        }
+
+        private long number(String key, long min, long max) {
+            String v = text(key);
+            long n;
+            try {
+                n = Long.parseLong(v.replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new ConfigException("configuration key '" + key + "' must be a whole number, got '" + v
+                        + "' (" + origin.get(key) + ")");
+            }
+            if (n < min || n > max) {
+                throw new ConfigException("configuration key '" + key + "' must be between " + min + " and " + max
+                        + ", got " + n + " (" + origin.get(key) + ")");
+            }
+            return n;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.producttagger.model;
+
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * One model version loaded into MXNet through DJL {@link Criteria}, with its manifest.
+ *
+ * <p>The network is loaded once; each inference thread gets its own {@link Scorer} (a DJL predictor), as
+ * MXNet predictors are not shared between threads.
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final ModelManifest manifest;
+    private final ZooModel<TensorBatchTranslator.Input, float[]> model;
+
+    private LoadedModel(ModelManifest manifest, ZooModel<TensorBatchTranslator.Input, float[]> model) {
+        this.manifest = manifest;
+        this.model = model;
+    }
+
+    /** Loads a version from its folder, rebuilding the block its manifest declares. */
+    public static LoadedModel load(ModelStore store, String name, String version) {
+        ModelManifest manifest = store.manifest(name, version);
+        Path dir = store.versionDir(name, version);
+        Criteria<TensorBatchTranslator.Input, float[]> criteria = Criteria.builder()
+                .setTypes(TensorBatchTranslator.Input.class, float[].class)
+                .optModelPath(dir)
+                .optModelName(manifest.parameters())
+                .optEngine("MXNet")
+                .optBlock(manifest.architecture().build(manifest.labels().size()))
+                .optTranslator(new TensorBatchTranslator(manifest.input()))
+                .build();
+        try {
+            return new LoadedModel(manifest, criteria.loadModel());
+        } catch (IOException | ai.djl.ModelException e) {
+            throw new ModelException("cannot load " + name + "@" + version + " from " + dir + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Returns the manifest. */
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /** Returns the DJL model (for fine-tuning from its parameters). */
+    public Model djlModel() {
+        return model;
+    }
+
+    /** Creates a scorer for the calling thread. */
+    public Scorer newScorer() {
+        return new Scorer(model.newPredictor());
+    }
+
+    /** Runs batches through the network on one thread; not thread-safe, one per worker. */
+    public final class Scorer implements AutoCloseable {
+        private final Predictor<TensorBatchTranslator.Input, float[]> predictor;
+
+        private Scorer(Predictor<TensorBatchTranslator.Input, float[]> predictor) {
+            this.predictor = predictor;
+        }
+
+        /**
+         * Scores {@code count} preprocessed images.
+         *
+         * @param chw the images' CHW floats back to back (may be longer than needed)
+         * @return {@code count * labels} softmax probabilities
+         */
+        public float[] score(float[] chw, int count) {
+            int per = manifest.input().channels() * manifest.input().width() * manifest.input().height();
+            float[] exact = chw.length == count * per ? chw : java.util.Arrays.copyOf(chw, count * per);
+            try {
+                return predictor.predict(new TensorBatchTranslator.Input(exact, count));
+            } catch (TranslateException e) {
+                throw new ModelException("inference failed: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

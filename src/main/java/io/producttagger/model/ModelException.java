@@ -1,0 +1,37 @@
+package io.producttagger.model;
+
+/** Something about a model or its store went wrong; subclasses say what, and the HTTP layer maps each once. */
+public class ModelException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the exception with a message for people. */
+    public ModelException(String message) {
+        super(message);
+    }
+
+    /** Creates the exception with a message for people and its cause. */
+    public ModelException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The model or version asked for does not exist. */
+    public static final class UnknownModel extends ModelException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with a message for people. */
+        public UnknownModel(String message) {
+            super(message);
+        }
+    }
+
+    /** The inference queue is full; the caller should retry later. */
+    public static final class Overloaded extends ModelException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with a message for people. */
+        public Overloaded(String message) {
+            super(message);
+        }
+    }
+}

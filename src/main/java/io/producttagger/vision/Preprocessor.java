@@ -1,0 +1,210 @@
+package io.producttagger.vision;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.opencv.core.Core;
+import org.opencv.core.Mat;
+import org.opencv.core.Rect;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * Runs the preprocessing steps a model manifest declares on a decoded 8-bit BGR image and produces the
+ * model's float CHW input (RGB order for three channels).
+ *
+ * <p>Each operation is one entry of {@link #OPERATIONS}: adding a step means adding one entry. The last
+ * declared step, {@code normalize}, turns the pixels into floats.
+ */
+public final class Preprocessor {
+    /** Trim edges close to the corner color ({@code tolerance}: max channel difference, default 24). */
+    public static final String TRIM_BORDER = "trim_border";
+    /** Resize so the longest edge has {@code size} pixels (area interpolation, i.e. subsampling). */
+    public static final String RESIZE_LONGEST = "resize_longest";
+    /** Unsharp mask: {@code (1 + amount) * img - amount * gaussian(img, sigma)}. */
+    public static final String SHARPEN = "sharpen";
+    /** Pad to a centred {@code size} x {@code size} square with {@code fill} (default 255, white). */
+    public static final String PAD_SQUARE = "pad_square";
+    /** Invert intensities. */
+    public static final String NEGATE = "negate";
+    /** Convert to one channel. */
+    public static final String GRAYSCALE = "grayscale";
+
+    /** One operation: takes the image and its step, returns a new image (the input is released by the caller). */
+    private static final Map<String, BiFunction<Mat, PreprocessingStep, Mat>> OPERATIONS = Map.of(
+            TRIM_BORDER, Preprocessor::trimBorder,
+            RESIZE_LONGEST, Preprocessor::resizeLongest,
+            SHARPEN, Preprocessor::sharpen,
+            PAD_SQUARE, Preprocessor::padSquare,
+            NEGATE, (m, s) -> {
+                Mat out = new Mat();
+                Core.bitwise_not(m, out);
+                return out;
+            },
+            GRAYSCALE, (m, s) -> {
+                Mat out = new Mat();
+                if (m.channels() == 1) {
+                    m.copyTo(out);
+                } else {
+                    Imgproc.cvtColor(m, out, Imgproc.COLOR_BGR2GRAY);
+                }
+                return out;
+            });
+
+    private final List<PreprocessingStep> steps;
+    private final Normalization normalization;
+    private final int width;
+    private final int height;
+    private final int channels;
+
+    /**
+     * Validates the declared steps against the known operations.
+     *
+     * @throws IllegalArgumentException on an unknown operation or a missing final {@code normalize}
+     */
+    public Preprocessor(List<PreprocessingStep> declared, int width, int height, int channels) {
+        this.width = width;
+        this.height = height;
+        this.channels = channels;
+        List<PreprocessingStep> ops = new ArrayList<>();
+        Normalization norm = null;
+        for (int i = 0; i < declared.size(); i++) {
+            PreprocessingStep s = declared.get(i);
+            if (Normalization.OP.equals(s.op())) {
+                if (i != declared.size() - 1) {
+                    throw new IllegalArgumentException("'normalize' must be the last preprocessing step");
+                }
+                norm = Normalization.from(s, channels);
+            } else if (!OPERATIONS.containsKey(s.op())) {
+                throw new IllegalArgumentException("unknown preprocessing step '" + s.op() + "'; known: "
+                        + new java.util.TreeSet<>(OPERATIONS.keySet()) + " and normalize");
+            } else {
+                ops.add(s);
+            }
+        }
+        this.steps = List.copyOf(ops);
+        this.normalization = norm != null ? norm : Normalization.from(PreprocessingStep.of(Normalization.OP), channels);
+    }
+
+    /** The longest side the steps need from the decoder, a hint for reduced-size decoding. */
+    public int targetSide() {
+        return Math.max(width, height);
+    }
+
+    /** Applies the steps to a BGR image (not modified) and returns the normalised CHW tensor. */
+    public float[] apply(Mat bgr) {
+        Mat cur = bgr;
+        try {
+            for (PreprocessingStep s : steps) {
+                Mat next = OPERATIONS.get(s.op()).apply(cur, s);
+                if (cur != bgr) {
+                    cur.release();
+                }
+                cur = next;
+            }
+            if (cur.width() != width || cur.height() != height) {
+                Mat sized = new Mat();
+                Imgproc.resize(cur, sized, new Size(width, height), 0, 0, Imgproc.INTER_AREA);
+                if (cur != bgr) {
+                    cur.release();
+                }
+                cur = sized;
+            }
+            if (cur.channels() != channels) {
+                Mat conv = new Mat();
+                Imgproc.cvtColor(cur, conv, channels == 1 ? Imgproc.COLOR_BGR2GRAY : Imgproc.COLOR_GRAY2BGR);
+                if (cur != bgr) {
+                    cur.release();
+                }
+                cur = conv;
+            }
+            if (channels == 3) {
+                Mat rgb = new Mat();
+                Imgproc.cvtColor(cur, rgb, Imgproc.COLOR_BGR2RGB);
+                if (cur != bgr) {
+                    cur.release();
+                }
+                cur = rgb;
+            }
+            Mat cont = cur.isContinuous() ? cur : cur.clone();
+            byte[] pixels = new byte[width * height * channels];
+            cont.get(0, 0, pixels);
+            if (cont != cur) {
+                cont.release();
+            }
+            float[] out = new float[pixels.length];
+            normalization.toChw(pixels, 0, width, height, out, 0);
+            return out;
+        } finally {
+            if (cur != bgr) {
+                cur.release();
+            }
+        }
+    }
+
+    private static Mat trimBorder(Mat m, PreprocessingStep s) {
+        double tol = s.number("tolerance", 24);
+        double[] corner = m.get(0, 0);
+        Mat diff = new Mat();
+        Core.absdiff(m, new Scalar(corner), diff);
+        Mat gray = new Mat();
+        if (diff.channels() > 1) {
+            List<Mat> planes = new ArrayList<>();
+            Core.split(diff, planes);
+            Mat max = planes.get(0);
+            for (int i = 1; i < planes.size(); i++) {
+                Core.max(max, planes.get(i), max);
+            }
+            max.copyTo(gray);
+            planes.forEach(Mat::release);
+        } else {
+            diff.copyTo(gray);
+        }
+        diff.release();
+        Mat mask = new Mat();
+        Imgproc.threshold(gray, mask, tol, 255, Imgproc.THRESH_BINARY);
+        gray.release();
+        Rect box = Imgproc.boundingRect(mask);
+        mask.release();
+        if (box.width == 0 || box.height == 0) {
+            return m.clone();
+        }
+        return m.submat(box).clone();
+    }
+
+    private static Mat resizeLongest(Mat m, PreprocessingStep s) {
+        double size = s.number("size", 28);
+        double scale = size / Math.max(m.width(), m.height());
+        int w = Math.max(1, (int) Math.round(m.width() * scale));
+        int h = Math.max(1, (int) Math.round(m.height() * scale));
+        Mat out = new Mat();
+        Imgproc.resize(m, out, new Size(w, h), 0, 0, scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+        return out;
+    }
+
+    private static Mat sharpen(Mat m, PreprocessingStep s) {
+        double sigma = s.number("sigma", 1.0);
+        double amount = s.number("amount", 0.5);
+        Mat blur = new Mat();
+        Imgproc.GaussianBlur(m, blur, new Size(0, 0), sigma);
+        Mat out = new Mat();
+        Core.addWeighted(m, 1 + amount, blur, -amount, 0, out);
+        blur.release();
+        return out;
+    }
+
+    private static Mat padSquare(Mat m, PreprocessingStep s) {
+        int size = (int) s.number("size", 28);
+        double fill = s.number("fill", 255);
+        int w = Math.min(size, m.width());
+        int h = Math.min(size, m.height());
+        int top = (size - h) / 2;
+        int left = (size - w) / 2;
+        Mat out = new Mat();
+        Core.copyMakeBorder(m, out, top, size - h - top, left, size - w - left, Core.BORDER_CONSTANT,
+                new Scalar(fill, fill, fill));
+        return out;
+    }
+}
