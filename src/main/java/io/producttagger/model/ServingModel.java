@@ -1,0 +1,85 @@
+package io.producttagger.model;
+
+import io.producttagger.vision.ImageDecoder;
+import io.producttagger.vision.ImagePipeline;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A model version ready to tag photos: its image pipeline (decode + declared preprocessing) in front of its
+ * batching {@link Classifier}.
+ */
+public final class ServingModel implements AutoCloseable {
+
+    /**
+     * The tags of one image and what each stage cost.
+     *
+     * @param labels the best labels, best first
+     * @param decodeMs decoding time
+     * @param preprocessMs preprocessing time
+     * @param queueMs time waiting for inference
+     * @param inferenceMs time of the inference batch
+     * @param batchSize images in that batch
+     */
+    public record Tagging(List<LabelScore> labels, double decodeMs, double preprocessMs, double queueMs,
+            double inferenceMs, int batchSize) {}
+
+    private final LoadedModel model;
+    private final ImagePipeline pipeline;
+    private final Classifier classifier;
+
+    /** Loads a version and starts its classifier. */
+    public ServingModel(LoadedModel model, ImageDecoder decoder, Classifier.Settings settings,
+            Classifier.Observer observer) {
+        this.model = model;
+        ModelManifest m = model.manifest();
+        this.pipeline = new ImagePipeline(decoder, m.preprocessing(), m.input().width(), m.input().height(),
+                m.input().channels());
+        this.classifier = new Classifier(model, settings, observer);
+    }
+
+    /** Returns the manifest. */
+    public ModelManifest manifest() {
+        return model.manifest();
+    }
+
+    /** Returns {@code name@version}. */
+    public String id() {
+        return manifest().name() + "@" + manifest().version();
+    }
+
+    /** Returns the classifier (queue depth, direct tensor submission). */
+    public Classifier classifier() {
+        return classifier;
+    }
+
+    /** Decodes and preprocesses on the calling thread (never an event loop). */
+    public ImagePipeline.Processed preprocess(byte[] bytes) {
+        return pipeline.process(bytes);
+    }
+
+    /** Queues a preprocessed image and completes with its best labels. */
+    public CompletableFuture<Tagging> infer(ImagePipeline.Processed processed, int topK, double threshold) {
+        return classifier.submit(processed.tensor()).thenApply(p -> new Tagging(
+                classifier.top(p.probabilities(), topK, threshold), processed.decodeMs(), processed.preprocessMs(),
+                p.queueMs(), p.inferenceMs(), p.batchSize()));
+    }
+
+    /** Tags one image, blocking the calling thread until it is done. */
+    public Tagging tag(byte[] bytes, int topK, double threshold) {
+        return infer(preprocess(bytes), topK, threshold).join();
+    }
+
+    /** Runs one inference so the first real request does not pay MXNet's lazy initialisation. */
+    public void warmUp() {
+        ModelManifest.InputSpec in = manifest().input();
+        classifier.classify(new float[in.channels() * in.width() * in.height()]);
+    }
+
+    /** Finishes queued work, stops the workers and frees the model. */
+    @Override
+    public void close() {
+        classifier.close();
+        model.close();
+    }
+}
