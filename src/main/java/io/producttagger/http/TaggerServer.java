@@ -32,10 +32,12 @@ public final class TaggerServer implements AutoCloseable {
     private final Path uploads;
     private final AtomicBoolean ready;
     private final Router router;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight;
 
-    private TaggerServer(Vertx vertx, HttpServer server, Router router, WorkerExecutor pool, Path uploads,
-            AtomicBoolean ready) {
+    private TaggerServer(Vertx vertx, HttpServer server, Router router, java.util.concurrent.atomic.AtomicInteger
+            inFlight, WorkerExecutor pool, Path uploads, AtomicBoolean ready) {
         this.router = router;
+        this.inFlight = inFlight;
         this.vertx = vertx;
         this.server = server;
         this.pool = pool;
@@ -71,7 +73,8 @@ public final class TaggerServer implements AutoCloseable {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("decode", decoders);
         AtomicBoolean ready = new AtomicBoolean(false);
         metrics.watchQueues(registry);
-        Router router = router(vertx, config, registry, metrics, pool, uploads, ready);
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        Router router = router(vertx, config, registry, metrics, pool, uploads, ready, inFlight);
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
                 .requestHandler(router);
         try {
@@ -82,7 +85,7 @@ public final class TaggerServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
                     + config.server().port() + ": " + rootMessage(e), e);
         }
-        TaggerServer s = new TaggerServer(vertx, server, router, pool, uploads, ready);
+        TaggerServer s = new TaggerServer(vertx, server, router, inFlight, pool, uploads, ready);
         pool.executeBlocking(() -> {
             registry.resolve(null).warmUp();
             return null;
@@ -97,7 +100,7 @@ public final class TaggerServer implements AutoCloseable {
     }
 
     static Router router(Vertx vertx, TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics,
-            WorkerExecutor pool, Path uploads, AtomicBoolean ready) {
+            WorkerExecutor pool, Path uploads, AtomicBoolean ready, java.util.concurrent.atomic.AtomicInteger inFlight) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             String id = ctx.request().getHeader("X-Request-Id");
@@ -108,7 +111,9 @@ public final class TaggerServer implements AutoCloseable {
             long start = System.nanoTime();
             ctx.put("requestId", requestId);
             ctx.response().putHeader("X-Request-Id", requestId);
+            inFlight.incrementAndGet();
             ctx.addEndHandler(v -> {
+                inFlight.decrementAndGet();
                 long nanos = System.nanoTime() - start;
                 String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "unmatched"
                         : ctx.currentRoute().getPath();
@@ -143,6 +148,11 @@ public final class TaggerServer implements AutoCloseable {
         }
         java.util.Collections.sort(out);
         return out;
+    }
+
+    /** Returns whether any request is being handled right now. */
+    public boolean hasRequestsInFlight() {
+        return inFlight.get() > 0;
     }
 
     /** Returns the bound port. */
