@@ -31,6 +31,10 @@ public final class Preprocessor {
     public static final String NEGATE = "negate";
     /** Convert to one channel. */
     public static final String GRAYSCALE = "grayscale";
+    /** Resize so the shorter edge has {@code size} pixels (area interpolation down, bilinear up). */
+    public static final String RESIZE_SHORTER = "resize_shorter";
+    /** Cut the centred {@code width} x {@code height} window (edge pixels repeated where the image is smaller). */
+    public static final String CENTER_CROP = "center_crop";
 
     /** One operation: takes the image and its step, returns a new image (the input is released by the caller). */
     private static final Map<String, BiFunction<Mat, PreprocessingStep, Mat>> OPERATIONS = Map.of(
@@ -51,7 +55,9 @@ public final class Preprocessor {
                     Imgproc.cvtColor(m, out, Imgproc.COLOR_BGR2GRAY);
                 }
                 return out;
-            });
+            },
+            RESIZE_SHORTER, Preprocessor::resizeShorter,
+            CENTER_CROP, Preprocessor::centerCrop);
 
     private final List<PreprocessingStep> steps;
     private final Normalization normalization;
@@ -88,9 +94,18 @@ public final class Preprocessor {
         this.normalization = norm != null ? norm : Normalization.from(PreprocessingStep.of(Normalization.OP), channels);
     }
 
-    /** The longest side the steps need from the decoder, a hint for reduced-size decoding. */
+    /**
+     * The longest side the steps need from the decoder, a hint for reduced-size decoding: the model's input
+     * side, or a larger size a step declares (e.g. {@code resize_shorter} 256 before a 224 crop).
+     */
     public int targetSide() {
-        return Math.max(width, height);
+        int side = Math.max(width, height);
+        for (PreprocessingStep s : steps) {
+            for (String key : List.of("size", "width", "height")) {
+                side = Math.max(side, (int) s.number(key, 0));
+            }
+        }
+        return side;
     }
 
     /** Applies the steps to a BGR image (not modified) and returns the normalised CHW tensor. */
@@ -144,11 +159,16 @@ public final class Preprocessor {
         }
     }
 
+    /**
+     * Trims edges close to the background color. The background is the per-channel median of the four corner
+     * pixels rather than the top-left one alone, so one corner touched by the product, a JPEG block artifact
+     * or a vignette does not decide it (Xiao et al. trim "edges close to the color of the corner pixels").
+     */
     private static Mat trimBorder(Mat m, PreprocessingStep s) {
         double tol = s.number("tolerance", 24);
-        double[] corner = m.get(0, 0);
+        Scalar background = cornerColor(m);
         Mat diff = new Mat();
-        Core.absdiff(m, new Scalar(corner), diff);
+        Core.absdiff(m, background, diff);
         Mat gray = new Mat();
         if (diff.channels() > 1) {
             List<Mat> planes = new ArrayList<>();
@@ -174,13 +194,57 @@ public final class Preprocessor {
         return m.submat(box).clone();
     }
 
+    /** Returns the per-channel median of the four corner pixels (the mean of the middle two). */
+    static Scalar cornerColor(Mat m) {
+        int r = m.rows() - 1;
+        int c = m.cols() - 1;
+        double[][] corners = {m.get(0, 0), m.get(0, c), m.get(r, 0), m.get(r, c)};
+        double[] color = new double[4];
+        for (int ch = 0; ch < Math.min(4, m.channels()); ch++) {
+            double[] v = new double[4];
+            for (int k = 0; k < 4; k++) {
+                v[k] = corners[k][ch];
+            }
+            java.util.Arrays.sort(v);
+            color[ch] = (v[1] + v[2]) / 2;
+        }
+        return new Scalar(color);
+    }
+
     private static Mat resizeLongest(Mat m, PreprocessingStep s) {
-        double size = s.number("size", 28);
-        double scale = size / Math.max(m.width(), m.height());
+        return scaled(m, s.number("size", 28) / Math.max(m.width(), m.height()));
+    }
+
+    private static Mat resizeShorter(Mat m, PreprocessingStep s) {
+        return scaled(m, s.number("size", 256) / Math.min(m.width(), m.height()));
+    }
+
+    /** Scales both sides by {@code scale}: area averaging when shrinking (no aliasing), bilinear otherwise. */
+    private static Mat scaled(Mat m, double scale) {
         int w = Math.max(1, (int) Math.round(m.width() * scale));
         int h = Math.max(1, (int) Math.round(m.height() * scale));
         Mat out = new Mat();
         Imgproc.resize(m, out, new Size(w, h), 0, 0, scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+        return out;
+    }
+
+    private static Mat centerCrop(Mat m, PreprocessingStep s) {
+        int w = (int) s.number("width", s.number("size", 224));
+        int h = (int) s.number("height", s.number("size", 224));
+        int padX = Math.max(0, w - m.width());
+        int padY = Math.max(0, h - m.height());
+        Mat src = m;
+        if (padX > 0 || padY > 0) {
+            src = new Mat();
+            Core.copyMakeBorder(m, src, padY / 2, padY - padY / 2, padX / 2, padX - padX / 2,
+                    Core.BORDER_REPLICATE);
+        }
+        int x = (src.width() - w) / 2;
+        int y = (src.height() - h) / 2;
+        Mat out = src.submat(new Rect(x, y, w, h)).clone();
+        if (src != m) {
+            src.release();
+        }
         return out;
     }
 
