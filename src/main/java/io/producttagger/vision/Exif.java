@@ -3,8 +3,8 @@ package io.producttagger.vision;
 import org.opencv.core.Core;
 import org.opencv.core.Mat;
 
-/** EXIF orientation: reading tag 0x0112 from a TIFF-structured block, and undoing it on pixels. */
-final class Exif {
+/** EXIF orientation: reading tag 0x0112, undoing it on pixels, and tagging a JPEG with it. */
+public final class Exif {
 
     private static final int ORIENTATION_TAG = 0x0112;
 
@@ -69,6 +69,34 @@ final class Exif {
             default -> Core.rotate(m, out, Core.ROTATE_90_COUNTERCLOCKWISE);
         }
         return out;
+    }
+
+    /**
+     * Returns a copy of a JPEG with an APP1 EXIF segment holding only the given orientation, inserted right
+     * after the start-of-image marker (for test fixtures and synthetic photo sets).
+     *
+     * @param orientation 1..8 as EXIF defines it (6: the viewer rotates 90 degrees clockwise)
+     */
+    public static byte[] withOrientation(byte[] jpeg, int orientation) {
+        if (jpeg.length < 2 || (jpeg[0] & 0xFF) != 0xFF || (jpeg[1] & 0xFF) != 0xD8) {
+            throw new IllegalArgumentException("not a JPEG");
+        }
+        if (orientation < 1 || orientation > 8) {
+            throw new IllegalArgumentException("EXIF orientation must be 1..8, got " + orientation);
+        }
+        byte[] tiff = {
+            'M', 'M', 0, 42, 0, 0, 0, 8, // big-endian TIFF header, IFD0 at offset 8
+            0, 1, // one entry
+            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0, // Orientation, SHORT, count 1, value
+            0, 0, 0, 0 // no next IFD
+        };
+        int len = 2 + 6 + tiff.length;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(jpeg.length + len + 2);
+        out.write(jpeg, 0, 2);
+        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xE1, (byte) (len >> 8), (byte) len, 'E', 'x', 'i', 'f', 0, 0});
+        out.writeBytes(tiff);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
     }
 
     static int u16(byte[] b, int p, boolean little) {

@@ -53,30 +53,6 @@ final class Images {
         return out.toByteArray();
     }
 
-    /**
-     * Inserts an APP1 EXIF segment holding only an orientation tag right after the JPEG's SOI marker.
-     * Layout: "Exif\0\0", big-endian TIFF header, IFD0 with one SHORT entry 0x0112.
-     */
-    static byte[] withExifOrientation(byte[] jpeg, int orientation) {
-        byte[] tiff = {
-            'M', 'M', 0, 42, 0, 0, 0, 8, // header, IFD0 at 8
-            0, 1, // one entry
-            0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0, // orientation, SHORT, count 1
-            0, 0, 0, 0 // no next IFD
-        };
-        int len = 2 + 6 + tiff.length;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(jpeg, 0, 2);
-        out.write(0xFF);
-        out.write(0xE1);
-        out.write(len >> 8);
-        out.write(len & 0xFF);
-        out.writeBytes(new byte[] {'E', 'x', 'i', 'f', 0, 0});
-        out.writeBytes(tiff);
-        out.write(jpeg, 2, jpeg.length - 2);
-        return out.toByteArray();
-    }
-
     /** The BGR color at a pixel. */
     static double[] at(Mat m, int x, int y) {
         return m.get(y, x);
