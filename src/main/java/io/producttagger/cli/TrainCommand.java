@@ -2,6 +2,7 @@ package io.producttagger.cli;
 
 import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelRef;
 import io.producttagger.model.ModelStore;
 import io.producttagger.training.Augmentation;
 import io.producttagger.training.ClassifierTrainer;
@@ -88,9 +89,8 @@ final class TrainCommand implements Callable<Integer> {
                 new Augmentation(2, true, 0), seed);
         ModelManifest base = null;
         if (init != null) {
-            int at = init.indexOf('@');
-            base = at < 0 ? store.manifest(init, store.resolveVersion(init))
-                    : store.manifest(init.substring(0, at), init.substring(at + 1));
+            ModelRef ref = store.resolve(init, name);
+            base = store.manifest(ref.name(), ref.version());
         }
         var request = new ModelTraining.Request(name, Architecture.vggBn(widths, convs, dropout),
                 FashionMnist.preprocessing(), FashionMnist.NORMALIZATION, train, test,

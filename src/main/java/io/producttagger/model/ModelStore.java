@@ -153,6 +153,12 @@ public final class ModelStore {
         });
     }
 
+    /** Resolves {@code NAME} (to its serving version) or {@code NAME@VERSION}, null meaning {@code defaultName}. */
+    public ModelRef resolve(String spec, String defaultName) {
+        ModelRef ref = ModelRef.parse(spec, defaultName);
+        return ref.version() != null ? ref : new ModelRef(ref.name(), resolveVersion(ref.name()));
+    }
+
     /** Returns the next free numeric version of a model ({@code 1} for a new one). */
     public String nextVersion(String name) {
         checkName("model name", name);

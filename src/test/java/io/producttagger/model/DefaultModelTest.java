@@ -7,7 +7,6 @@ import io.producttagger.TestSupport;
 import io.producttagger.training.ClassifierTrainer;
 import io.producttagger.training.Evaluation;
 import io.producttagger.training.FashionMnist;
-import io.producttagger.vision.Normalization;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,7 @@ class DefaultModelTest {
         try (LoadedModel m = LoadedModel.load(store, manifest.name(), manifest.version());
                 LoadedModel.Scorer scorer = m.newScorer()) {
             e = ClassifierTrainer.evaluate(scorer::score,
-                    Normalization.from(manifest.preprocessing().get(manifest.preprocessing().size() - 1), 1),
+                    manifest.normalization(),
                     TestSupport.fashionTest(), 200);
         }
         assertEquals(10_000, e.count());
