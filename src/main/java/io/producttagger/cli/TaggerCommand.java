@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** The {@code product-tagger} command: global configuration options and the subcommands. */
 @Command(name = "product-tagger", mixinStandardHelpOptions = true, version = "product-tagger 0.1.0",
         description = "Tags product photos with catalog categories using a CNN (DJL + MXNet, OpenCV).",
-        subcommands = {TrainCommand.class})
+        subcommands = {TrainCommand.class, TagCommand.class})
 public final class TaggerCommand {
 
     @Option(names = "--config", paramLabel = "FILE",
