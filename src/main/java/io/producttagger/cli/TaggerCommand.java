@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 /** The {@code product-tagger} command: global configuration options and the subcommands. */
 @Command(name = "product-tagger", mixinStandardHelpOptions = true, version = "product-tagger 0.1.0",
         description = "Tags product photos with catalog categories using a CNN (DJL + MXNet, OpenCV).",
-        subcommands = {TrainCommand.class, TagCommand.class})
+        subcommands = {ServeCommand.class, ClassifyCommand.class, TrainCommand.class,
+                EvalCommand.class, ModelsCommand.class, TagCommand.class})
 public final class TaggerCommand {
 
     @Option(names = "--config", paramLabel = "FILE",

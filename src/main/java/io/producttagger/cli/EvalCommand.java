@@ -1,0 +1,87 @@
+package io.producttagger.cli;
+
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.LoadedModel;
+import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelStore;
+import io.producttagger.training.ClassifierTrainer;
+import io.producttagger.training.Evaluation;
+import io.producttagger.training.FashionMnist;
+import io.producttagger.training.LabeledImages;
+import io.producttagger.vision.Normalization;
+import io.producttagger.vision.PreprocessingStep;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code eval}: top-1, top-3 and per-label accuracy of a model version on Fashion-MNIST IDX files. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a model version on a Fashion-MNIST-format test set.")
+final class EvalCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private TaggerCommand parent;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, description = "NAME or NAME@VERSION (default: the configured model)")
+    private String model;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "folder with t10k-images/labels IDX files (default: ${DEFAULT-VALUE})")
+    private Path data = Path.of("test-images/fashion-mnist");
+
+    @Option(names = "--limit", description = "evaluate only the first N images")
+    private int limit = Integer.MAX_VALUE;
+
+    @Override
+    public Integer call() {
+        TaggerConfig config = parent.config(Map.of());
+        PrintWriter out = spec.commandLine().getOut();
+        ModelStore store = new ModelStore(config.modelZoo());
+        String spec0 = model == null ? config.model() : model;
+        String name = spec0.contains("@") ? spec0.substring(0, spec0.indexOf('@')) : spec0;
+        String version = spec0.contains("@") ? spec0.substring(spec0.indexOf('@') + 1) : store.resolveVersion(name);
+        ModelManifest manifest = store.manifest(name, version);
+        LabeledImages test = FashionMnist.test(data).head(limit);
+        if (!test.labelNames().equals(manifest.labels())) {
+            throw new IllegalArgumentException("the data set's labels " + test.labelNames()
+                    + " differ from the model's " + manifest.labels());
+        }
+        List<PreprocessingStep> steps = manifest.preprocessing();
+        Normalization norm = steps.isEmpty() || !Normalization.OP.equals(steps.get(steps.size() - 1).op())
+                ? Normalization.from(PreprocessingStep.of(Normalization.OP), manifest.input().channels())
+                : Normalization.from(steps.get(steps.size() - 1), manifest.input().channels());
+        long start = System.nanoTime();
+        Evaluation e;
+        try (LoadedModel loaded = LoadedModel.load(store, name, version); LoadedModel.Scorer scorer = loaded.newScorer()) {
+            e = ClassifierTrainer.evaluate(scorer::score, norm, test, 100);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        out.printf("model %s@%s on %s (%d images)%n", name, version, data, e.count());
+        out.printf("top-1 %.2f%%   top-3 %.2f%%   (%.1f s, %.0f images/s)%n", 100 * e.top1(), 100 * e.top3(),
+                seconds, e.count() / seconds);
+        Object recorded = manifest.metrics().get("top1");
+        if (recorded instanceof Number n) {
+            out.printf("manifest records top-1 %.2f%%%n", 100 * n.doubleValue());
+        }
+        out.printf("%-14s %8s %9s %7s %7s%n", "label", "support", "precision", "recall", "f1");
+        for (Evaluation.LabelStats s : e.perLabel()) {
+            out.printf("%-14s %8d %9.4f %7.4f %7.4f%n", s.label(), s.support(), s.precision(), s.recall(), s.f1());
+        }
+        out.println("most confused (truth -> predicted):");
+        for (Evaluation.Confusion c : e.mostConfused(5)) {
+            out.printf("  %s -> %s: %d%n", c.truth(), c.predicted(), c.count());
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,40 @@
+package io.producttagger.cli;
+
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelStore;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code models}: lists the models and versions in the model zoo and which version serves. */
+@Command(name = "models", mixinStandardHelpOptions = true, description = "List models and versions.")
+final class ModelsCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private TaggerCommand parent;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        TaggerConfig config = parent.config(Map.of());
+        ModelStore store = new ModelStore(config.modelZoo());
+        PrintWriter out = spec.commandLine().getOut();
+        for (String name : store.models()) {
+            String serving = store.servingVersion(name).orElse("");
+            for (String v : store.versions(name)) {
+                ModelManifest m = store.manifest(name, v);
+                out.printf("%s@%s%s  top1=%s  labels=%d  created=%s%n", name, v, v.equals(serving) ? " (serving)" : "",
+                        m.metrics().getOrDefault("top1", "?"), m.labels().size(), m.created());
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

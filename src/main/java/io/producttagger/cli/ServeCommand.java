@@ -1,0 +1,58 @@
+package io.producttagger.cli;
+
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.http.TaggerServer;
+import io.producttagger.model.Classifier;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ModelStore;
+import io.producttagger.vision.ImageDecoder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code serve}: runs the HTTP service until SIGTERM/SIGINT, then shuts down gracefully. */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the HTTP tagging service.")
+final class ServeCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private TaggerCommand parent;
+
+    @Option(names = {"-p", "--port"}, description = "port (server.port; default 8080)")
+    private Integer port;
+
+    @Option(names = "--host", description = "interface to bind (server.host; default 0.0.0.0)")
+    private String host;
+
+    @Option(names = {"-m", "--model"}, description = "model served by default (model.name; default fashion)")
+    private String model;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Map<String, String> flags = new LinkedHashMap<>();
+        if (port != null) {
+            flags.put("server.port", port.toString());
+        }
+        if (host != null) {
+            flags.put("server.host", host);
+        }
+        if (model != null) {
+            flags.put("model.name", model);
+        }
+        TaggerConfig config = parent.config(flags);
+        ModelRegistry registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
+                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
+        TaggerServer server = TaggerServer.start(config, registry);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            registry.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return ExitCodes.OK;
+    }
+}

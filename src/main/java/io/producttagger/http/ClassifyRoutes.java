@@ -1,0 +1,182 @@
+package io.producttagger.http;
+
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.LabelScore;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ServingModel;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.FileUpload;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code POST /v1/classify}: one image as the raw body, or several as {@code multipart/form-data} parts, each
+ * tagged independently. Decoding runs on a bounded worker pool, inference on the model's classifier; the
+ * event loop only routes.
+ */
+final class ClassifyRoutes {
+
+    private final TaggerConfig config;
+    private final ModelRegistry registry;
+    private final WorkerExecutor decodePool;
+    private final Path uploads;
+
+    ClassifyRoutes(TaggerConfig config, ModelRegistry registry, WorkerExecutor decodePool, Path uploads) {
+        this.config = config;
+        this.registry = registry;
+        this.decodePool = decodePool;
+        this.uploads = uploads;
+    }
+
+    void addRoutes(Router router) {
+        router.post("/v1/classify")
+                .handler(BodyHandler.create().setBodyLimit(config.server().maxBodyBytes()).setHandleFileUploads(true)
+                        .setUploadsDirectory(uploads.toString()).setDeleteUploadedFilesOnEnd(true)
+                        .setMergeFormAttributes(false))
+                .handler(this::classify);
+    }
+
+    /** The request's options, from query parameters and (for multipart) form fields. */
+    private record Options(int topK, double threshold, String model) {
+        static Options parse(RoutingContext ctx, int defaultTopK) {
+            MultiMap q = ctx.queryParams();
+            MultiMap f = ctx.request().formAttributes();
+            String topK = first(q, f, "topK");
+            String threshold = first(q, f, "threshold");
+            int k = defaultTopK;
+            if (topK != null) {
+                try {
+                    k = Integer.parseInt(topK.trim());
+                } catch (NumberFormatException e) {
+                    throw HttpProblem.badRequest("topK must be a whole number between 1 and 1000, got '" + topK + "'");
+                }
+                if (k < 1 || k > 1000) {
+                    throw HttpProblem.badRequest("topK must be between 1 and 1000, got " + k);
+                }
+            }
+            double t = 0;
+            if (threshold != null) {
+                try {
+                    t = Double.parseDouble(threshold.trim());
+                } catch (NumberFormatException e) {
+                    throw HttpProblem.badRequest("threshold must be a number between 0 and 1, got '" + threshold
+                            + "'");
+                }
+                if (!(t >= 0 && t <= 1)) {
+                    throw HttpProblem.badRequest("threshold must be between 0 and 1, got " + threshold);
+                }
+            }
+            return new Options(k, t, first(q, f, "model"));
+        }
+
+        private static String first(MultiMap query, MultiMap form, String name) {
+            String v = query.get(name);
+            return v != null ? v : form.get(name);
+        }
+    }
+
+    private record Input(String name, byte[] bytes, Path file) {}
+
+    private void classify(RoutingContext ctx) {
+        Options options = Options.parse(ctx, config.inference().topK());
+        String type = mediaType(ctx.request().getHeader("Content-Type"));
+        List<Input> inputs = new ArrayList<>();
+        boolean multipart = type.equals("multipart/form-data");
+        if (multipart) {
+            List<FileUpload> files = ctx.fileUploads();
+            if (files.isEmpty()) {
+                throw HttpProblem.badRequest("the multipart request holds no file parts; send each image as a "
+                        + "file part");
+            }
+            if (files.size() > config.server().maxImages()) {
+                throw new HttpProblem(413, "the request holds " + files.size() + " images; the limit is "
+                        + config.server().maxImages() + " (server.max-images, TAGGER_SERVER_MAX_IMAGES)");
+            }
+            for (FileUpload f : files) {
+                String name = f.fileName() != null && !f.fileName().isBlank() ? f.fileName() : f.name();
+                inputs.add(new Input(name, null, Path.of(f.uploadedFileName())));
+            }
+        } else if (type.startsWith("image/") || type.equals("application/octet-stream")) {
+            byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+            if (body.length == 0) {
+                throw HttpProblem.badRequest("the request body is empty; send the image bytes as the body");
+            }
+            inputs.add(new Input("body", body, null));
+        } else {
+            throw new HttpProblem(415, "Content-Type '" + (type.isEmpty() ? "(none)" : type)
+                    + "' is not supported; send one image as image/* (or application/octet-stream) or several "
+                    + "as multipart/form-data");
+        }
+        decodePool.executeBlocking(() -> registry.resolve(options.model()), false)
+                .compose(model -> {
+                    List<Future<JsonObject>> results = new ArrayList<>();
+                    for (Input in : inputs) {
+                        results.add(tag(ctx, model, in, options, multipart));
+                    }
+                    return Future.join(results).transform(done -> Future.succeededFuture(answer(model, results)));
+                })
+                .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
+                .onFailure(ctx::fail);
+    }
+
+    private Future<JsonObject> tag(RoutingContext ctx, ServingModel model, Input in, Options options,
+            boolean multipart) {
+        Future<JsonObject> result = decodePool.executeBlocking(() -> model.preprocess(
+                        in.bytes() != null ? in.bytes() : Files.readAllBytes(in.file())), false)
+                .compose(p -> Future.fromCompletionStage(model.infer(p, options.topK(), options.threshold()),
+                        ctx.vertx().getOrCreateContext()))
+                .map(t -> success(in.name(), t));
+        // A single raw image that fails fails the request; in a multipart request each image fails alone.
+        return multipart ? result.recover(e -> Future.succeededFuture(failure(in.name(), e))) : result;
+    }
+
+    private static JsonObject answer(ServingModel model, List<Future<JsonObject>> results) {
+        JsonArray arr = new JsonArray();
+        for (Future<JsonObject> f : results) {
+            if (f.failed()) {
+                throw new java.util.concurrent.CompletionException(f.cause());
+            }
+            arr.add(f.result());
+        }
+        return new JsonObject().put("model", model.manifest().name()).put("version", model.manifest().version())
+                .put("results", arr);
+    }
+
+    private static JsonObject success(String name, ServingModel.Tagging t) {
+        JsonArray labels = new JsonArray();
+        for (LabelScore s : t.labels()) {
+            labels.add(new JsonObject().put("label", s.label()).put("score", round(s.score(), 6)));
+        }
+        return new JsonObject().put("name", name).put("labels", labels).put("timings", new JsonObject()
+                .put("decodeMs", round(t.decodeMs(), 3)).put("preprocessMs", round(t.preprocessMs(), 3))
+                .put("queueMs", round(t.queueMs(), 3)).put("inferenceMs", round(t.inferenceMs(), 3))
+                .put("batchSize", t.batchSize()));
+    }
+
+    private static JsonObject failure(String name, Throwable e) {
+        return new JsonObject().put("name", name).put("error", Problem.of(e).toJson());
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    private static String mediaType(String header) {
+        if (header == null) {
+            return "";
+        }
+        int semi = header.indexOf(';');
+        return (semi < 0 ? header : header.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,48 @@
+package io.producttagger.http;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes every failed request as {@code application/problem+json}; the only failure handler of the router. */
+final class FailureHandler implements Handler<RoutingContext> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        Problem problem;
+        if (ctx.failure() != null) {
+            problem = Problem.of(ctx.failure());
+            if (problem.status() >= 500 && problem.status() != 503) {
+                LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+            }
+        } else {
+            int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+            problem = new Problem(status, Problem.titleFor(status), detailFor(ctx, status));
+        }
+        send(ctx, problem);
+    }
+
+    static void send(RoutingContext ctx, Problem problem) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        if (problem.status() == 503) {
+            ctx.response().putHeader("Retry-After", Integer.toString(Problem.RETRY_AFTER_SECONDS));
+        }
+        ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                .end(problem.toJson().encode());
+    }
+
+    private static String detailFor(RoutingContext ctx, int status) {
+        return switch (status) {
+            case 404 -> "no route for " + ctx.request().method() + " " + ctx.request().path();
+            case 405 -> ctx.request().method() + " is not allowed on " + ctx.request().path();
+            case 413 -> "the request body is larger than the limit (server.max-body-bytes, "
+                    + "TAGGER_SERVER_MAX_BODY_BYTES)";
+            default -> Problem.titleFor(status);
+        };
+    }
+}

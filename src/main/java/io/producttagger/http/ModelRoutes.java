@@ -1,0 +1,77 @@
+package io.producttagger.http;
+
+import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ModelStore;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+
+/** {@code GET /v1/models} and {@code GET /v1/models/{name}}: what the store holds and which version serves. */
+final class ModelRoutes {
+
+    private final ModelRegistry registry;
+    private final WorkerExecutor pool;
+
+    ModelRoutes(ModelRegistry registry, WorkerExecutor pool) {
+        this.registry = registry;
+        this.pool = pool;
+    }
+
+    void addRoutes(Router router) {
+        router.get("/v1/models").handler(ctx -> respond(ctx, () -> {
+            JsonArray models = new JsonArray();
+            for (String name : registry.store().models()) {
+                models.add(describe(name));
+            }
+            return new JsonObject().put("default", registry.defaultModel()).put("models", models);
+        }));
+        router.get("/v1/models/:name").handler(ctx -> respond(ctx, () -> describe(ctx.pathParam("name"))));
+    }
+
+    private void respond(RoutingContext ctx, java.util.concurrent.Callable<JsonObject> body) {
+        pool.executeBlocking(body, false)
+                .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
+                .onFailure(ctx::fail);
+    }
+
+    private JsonObject describe(String name) {
+        ModelStore store = registry.store();
+        String serving;
+        try {
+            serving = registry.servingVersion(name);
+        } catch (IllegalArgumentException e) {
+            throw new io.producttagger.model.ModelException.UnknownModel(e.getMessage());
+        }
+        ModelManifest m = store.manifest(name, serving);
+        JsonArray versions = new JsonArray();
+        for (String v : store.versions(name)) {
+            ModelManifest vm = store.manifest(name, v);
+            versions.add(new JsonObject().put("version", v).put("created", vm.created())
+                    .put("serving", v.equals(serving)).put("metrics", summary(vm.metrics())));
+        }
+        return new JsonObject().put("name", name).put("servingVersion", serving)
+                .put("labels", new JsonArray(m.labels()))
+                .put("input", new JsonObject().put("width", m.input().width()).put("height", m.input().height())
+                        .put("channels", m.input().channels()))
+                .put("preprocessing", new JsonArray(m.preprocessing().stream()
+                        .map(s -> new JsonObject().put("op", s.op()).put("params", new JsonObject(
+                                new java.util.LinkedHashMap<>(s.params())))).toList()))
+                .put("metrics", summary(m.metrics()))
+                .put("versions", versions);
+    }
+
+    /** The headline figures of a metrics map (the confusion matrix stays in model.json). */
+    private static JsonObject summary(Map<String, Object> metrics) {
+        JsonObject o = new JsonObject();
+        for (String k : new String[] {"testSet", "images", "top1", "top3"}) {
+            if (metrics.containsKey(k)) {
+                o.put(k, metrics.get(k));
+            }
+        }
+        return o;
+    }
+}

@@ -1,0 +1,71 @@
+package io.producttagger.http;
+
+import io.producttagger.model.ModelException;
+import io.producttagger.vision.VisionException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * An RFC 9457 problem: the one place where failures become HTTP statuses.
+ *
+ * @param status the HTTP status
+ * @param title a short, fixed summary of the kind of problem
+ * @param detail what was wrong with this request and what to do
+ */
+record Problem(int status, String title, String detail) {
+
+    /** The media type of problem bodies. */
+    static final String MEDIA_TYPE = "application/problem+json";
+
+    /** Seconds a client should wait before retrying an overloaded server. */
+    static final int RETRY_AFTER_SECONDS = 1;
+
+    /** Maps any failure to its problem; unknown failures are 500s whose detail hides internals. */
+    static Problem of(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof HttpProblem p) {
+            return new Problem(p.status(), titleFor(p.status()), p.getMessage());
+        }
+        if (t instanceof VisionException.Empty) {
+            return new Problem(400, "Empty image", t.getMessage());
+        }
+        if (t instanceof VisionException.UnsupportedFormat) {
+            return new Problem(415, "Unsupported image format", t.getMessage());
+        }
+        if (t instanceof VisionException.TooLarge) {
+            return new Problem(422, "Image too large", t.getMessage());
+        }
+        if (t instanceof VisionException) {
+            return new Problem(422, "Image cannot be decoded", t.getMessage());
+        }
+        if (t instanceof ModelException.UnknownModel) {
+            return new Problem(404, "Unknown model", t.getMessage());
+        }
+        if (t instanceof ModelException.Overloaded) {
+            return new Problem(503, "Overloaded", t.getMessage() + "; retry after " + RETRY_AFTER_SECONDS + " s");
+        }
+        return new Problem(500, "Internal error", "the server failed to handle the request; see its log");
+    }
+
+    static String titleFor(int status) {
+        return switch (status) {
+            case 400 -> "Bad request";
+            case 404 -> "Not found";
+            case 405 -> "Method not allowed";
+            case 413 -> "Payload too large";
+            case 415 -> "Unsupported media type";
+            case 422 -> "Unprocessable image";
+            case 503 -> "Overloaded";
+            default -> status >= 500 ? "Internal error" : "Request error";
+        };
+    }
+
+    /** Returns the problem as a JSON object (also used for one failed image inside a multi-image answer). */
+    JsonObject toJson() {
+        return new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
+                .put("detail", detail);
+    }
+}

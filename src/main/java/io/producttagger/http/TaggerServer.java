@@ -1,0 +1,153 @@
+package io.producttagger.http;
+
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.ModelRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public HTTP service: a Vert.x event loop that routes, a bounded worker pool that decodes, and the model
+ * registry's classifiers that infer.
+ */
+public final class TaggerServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaggerServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("access");
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final WorkerExecutor pool;
+    private final Path uploads;
+    private final AtomicBoolean ready;
+
+    private TaggerServer(Vertx vertx, HttpServer server, WorkerExecutor pool, Path uploads, AtomicBoolean ready) {
+        this.vertx = vertx;
+        this.server = server;
+        this.pool = pool;
+        this.uploads = uploads;
+        this.ready = ready;
+    }
+
+    /**
+     * Starts listening and returns once the port is bound; the default model loads and warms in the
+     * background, and {@code /health/ready} answers 200 once it has.
+     *
+     * @param config the configuration ({@code server.port} 0 picks a free port)
+     * @param registry the models to serve
+     */
+    public static TaggerServer start(TaggerConfig config, ModelRegistry registry) {
+        Vertx vertx = Vertx.vertx();
+        Path uploads;
+        try {
+            uploads = Files.createTempDirectory("product-tagger-uploads-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int decoders = Math.max(2, Runtime.getRuntime().availableProcessors());
+        WorkerExecutor pool = vertx.createSharedWorkerExecutor("decode", decoders);
+        AtomicBoolean ready = new AtomicBoolean(false);
+        Router router = router(vertx, config, registry, pool, uploads, ready);
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
+                .requestHandler(router);
+        try {
+            server.listen(config.server().port(), config.server().host()).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
+                    + config.server().port() + ": " + rootMessage(e), e);
+        }
+        TaggerServer s = new TaggerServer(vertx, server, pool, uploads, ready);
+        pool.executeBlocking(() -> {
+            registry.resolve(null).warmUp();
+            return null;
+        }, false).onSuccess(v -> {
+            ready.set(true);
+            LOG.info("model {}@{} loaded and warm; ready", registry.defaultModel(),
+                    registry.servingVersion(registry.defaultModel()));
+        }).onFailure(e -> LOG.error("default model '{}' failed to load: {}", registry.defaultModel(),
+                e.getMessage()));
+        LOG.info("listening on http://{}:{}", config.server().host(), s.port());
+        return s;
+    }
+
+    static Router router(Vertx vertx, TaggerConfig config, ModelRegistry registry, WorkerExecutor pool,
+            Path uploads, AtomicBoolean ready) {
+        Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            String id = ctx.request().getHeader("X-Request-Id");
+            if (id == null || id.isBlank() || id.length() > 128) {
+                id = UUID.randomUUID().toString();
+            }
+            String requestId = id;
+            long start = System.nanoTime();
+            ctx.put("requestId", requestId);
+            ctx.response().putHeader("X-Request-Id", requestId);
+            ctx.addEndHandler(v -> ACCESS.info("{} {} {} {} {}ms id={}", ctx.request().remoteAddress(),
+                    ctx.request().method(), ctx.request().uri(), ctx.response().getStatusCode(),
+                    String.format("%.1f", (System.nanoTime() - start) / 1e6), requestId));
+            ctx.next();
+        });
+        new HealthRoutes(ready::get).addRoutes(router);
+        new ModelRoutes(registry, pool).addRoutes(router);
+        new ClassifyRoutes(config, registry, pool, uploads).addRoutes(router);
+        FailureHandler failures = new FailureHandler();
+        router.route().failureHandler(failures);
+        for (int status : new int[] {404, 405, 413}) {
+            router.errorHandler(status, failures);
+        }
+        return router;
+    }
+
+    /** Returns the bound port. */
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** Returns whether the default model is loaded and warm. */
+    public boolean isReady() {
+        return ready.get();
+    }
+
+    /** Stops accepting connections, lets in-flight requests finish (up to 30 s), then stops Vert.x. */
+    @Override
+    public void close() {
+        try {
+            server.shutdown(30, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(35, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("graceful shutdown did not finish: {}", rootMessage(e));
+        }
+        pool.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("vert.x did not close cleanly: {}", rootMessage(e));
+        }
+        try (var files = Files.list(uploads)) {
+            files.forEach(p -> p.toFile().delete());
+            Files.deleteIfExists(uploads);
+        } catch (IOException ignored) {
+            // leftover upload folder in the temp dir; harmless
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,72 @@
+package io.producttagger;
+
+import io.producttagger.config.OfflineMode;
+import io.producttagger.training.FashionMnist;
+import io.producttagger.training.LabeledImages;
+import io.producttagger.vision.OpenCv;
+import java.nio.file.Path;
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
+import org.opencv.core.MatOfInt;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
+
+/** Shared test set-up: offline DJL, the committed data and model, and photo-like fixtures. */
+public final class TestSupport {
+
+    /** The committed Fashion-MNIST test set. */
+    public static final Path FASHION_TEST = Path.of("test-images/fashion-mnist");
+    /** The committed model zoo. */
+    public static final Path MODEL_ZOO = Path.of("model-zoo");
+
+    private static LabeledImages test;
+
+    static {
+        OfflineMode.enforce(Path.of("target/djl-cache"));
+    }
+
+    private TestSupport() {}
+
+    /** Puts DJL offline (idempotent); call before touching any DJL class. */
+    public static void offline() {
+        // the static initialiser did the work
+    }
+
+    /** The 10,000 committed test images, read once per test JVM. */
+    public static synchronized LabeledImages fashionTest() {
+        if (test == null) {
+            test = FashionMnist.test(FASHION_TEST);
+        }
+        return test;
+    }
+
+    /**
+     * Turns a 28x28 Fashion-MNIST image into a photo-like JPEG: negated to a light background, upscaled, on a
+     * larger white canvas.
+     */
+    public static byte[] photo(LabeledImages images, int index, int side, String ext) {
+        OpenCv.load();
+        Mat small = new Mat(images.height(), images.width(), CvType.CV_8UC1);
+        small.put(0, 0, java.util.Arrays.copyOfRange(images.pixels(), index * images.imageBytes(),
+                (index + 1) * images.imageBytes()));
+        Mat neg = new Mat();
+        Core.bitwise_not(small, neg);
+        Mat big = new Mat();
+        Imgproc.resize(neg, big, new Size(side, side), 0, 0, Imgproc.INTER_CUBIC);
+        Mat color = new Mat();
+        Imgproc.cvtColor(big, color, Imgproc.COLOR_GRAY2BGR);
+        Mat canvas = new Mat(side + side / 2, side + side / 3, CvType.CV_8UC3, new Scalar(255, 255, 255));
+        color.copyTo(canvas.submat(side / 4, side / 4 + side, side / 6, side / 6 + side));
+        MatOfByte buf = new MatOfByte();
+        Imgcodecs.imencode(ext, canvas, buf, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 90));
+        byte[] out = buf.toArray();
+        for (Mat m : new Mat[] {small, neg, big, color, canvas, buf}) {
+            m.release();
+        }
+        return out;
+    }
+}

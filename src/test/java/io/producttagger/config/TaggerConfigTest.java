@@ -1,0 +1,60 @@
+package io.producttagger.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TaggerConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsWorkWithZeroSetup() {
+        TaggerConfig c = TaggerConfig.defaults();
+        assertEquals(8080, c.server().port());
+        assertEquals("fashion", c.model());
+        assertEquals(Path.of("model-zoo"), c.modelZoo());
+        assertEquals(40_000_000L, c.vision().maxPixels());
+        assertEquals(20L * 1024 * 1024, c.server().maxBodyBytes());
+    }
+
+    @Test
+    void fileThenEnvironmentThenFlagsTakePrecedence() throws Exception {
+        Path file = dir.resolve("tagger.properties");
+        Files.writeString(file, "server.port=9000\ninference.top-k=7\nmodel.name=fromfile\n");
+        TaggerConfig c = TaggerConfig.load(file,
+                Map.of("TAGGER_SERVER_PORT", "9100", "TAGGER_MODEL_NAME", "fromenv", "UNRELATED", "x"),
+                Map.of("server.port", "9200"));
+        assertEquals(9200, c.server().port());
+        assertEquals("fromenv", c.model());
+        assertEquals(7, c.inference().topK());
+    }
+
+    @Test
+    void rejectsUnknownKeyNamingItsSource() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of(), Map.of("server.prot", "1")));
+        assertTrue(e.getMessage().contains("server.prot"), e.getMessage());
+        assertTrue(e.getMessage().contains("--set"), e.getMessage());
+    }
+
+    @Test
+    void rejectsMalformedNumberNamingTheEnvironmentVariable() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of("TAGGER_SERVER_PORT", "eighty"), Map.of()));
+        assertTrue(e.getMessage().contains("TAGGER_SERVER_PORT"), e.getMessage());
+    }
+
+    @Test
+    void rejectsOutOfRangeValue() {
+        assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of(), Map.of("server.port", "70000")));
+    }
+}

@@ -1,0 +1,216 @@
+package io.producttagger.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.producttagger.TestSupport;
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.Classifier;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ModelStore;
+import io.producttagger.training.FashionMnist;
+import io.producttagger.training.LabeledImages;
+import io.producttagger.vision.ImageDecoder;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The real server, wired as in production, on a random port with the committed default model. */
+class ServerTest {
+
+    private static TaggerServer server;
+    private static ModelRegistry registry;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static LabeledImages test;
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestSupport.offline();
+        test = TestSupport.fashionTest();
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("server.port", "0",
+                "server.host", "127.0.0.1", "server.max-body-bytes", "2000000", "server.max-images", "4"));
+        registry = new ModelRegistry(new ModelStore(TestSupport.MODEL_ZOO), config,
+                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
+        server = TaggerServer.start(config, registry);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (get("/health/ready").statusCode() != 200) {
+            assertTrue(System.nanoTime() < deadline, "server did not become ready");
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        registry.close();
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String path, String type, byte[] body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", type)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        JsonObject p = new JsonObject(r.body());
+        assertEquals(status, p.getInteger("status"));
+        assertTrue(p.getString("detail").length() > 10, "a detail for people: " + p);
+    }
+
+    @Test
+    void classifiesRawPhotosWithTheRightCategory() throws Exception {
+        int right = 0;
+        int n = 40;
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> r = post("/v1/classify", "image/jpeg", TestSupport.photo(test, i, 420, ".jpg"));
+            assertEquals(200, r.statusCode(), r.body());
+            JsonObject body = new JsonObject(r.body());
+            assertEquals("fashion", body.getString("model"));
+            JsonObject result = body.getJsonArray("results").getJsonObject(0);
+            String top = result.getJsonArray("labels").getJsonObject(0).getString("label");
+            right += top.equals(FashionMnist.LABELS.get(test.labels()[i])) ? 1 : 0;
+            assertTrue(result.getJsonObject("timings").getDouble("inferenceMs") > 0);
+        }
+        assertTrue(right >= n * 0.8, right + " of " + n + " right");
+    }
+
+    @Test
+    void labelsAreSortedAndCutByTopKAndThreshold() throws Exception {
+        byte[] img = TestSupport.photo(test, 0, 300, ".png");
+        JsonArray five = labels(post("/v1/classify", "image/png", img));
+        assertEquals(5, five.size());
+        for (int i = 1; i < five.size(); i++) {
+            assertTrue(five.getJsonObject(i - 1).getDouble("score") >= five.getJsonObject(i).getDouble("score"));
+        }
+        assertEquals(2, labels(post("/v1/classify?topK=2", "image/png", img)).size());
+        JsonArray sure = labels(post("/v1/classify?topK=10&threshold=0.05", "image/png", img));
+        for (int i = 0; i < sure.size(); i++) {
+            assertTrue(sure.getJsonObject(i).getDouble("score") >= 0.05);
+        }
+        assertTrue(sure.size() < 10);
+    }
+
+    private static JsonArray labels(HttpResponse<String> r) {
+        assertEquals(200, r.statusCode(), r.body());
+        return new JsonObject(r.body()).getJsonArray("results").getJsonObject(0).getJsonArray("labels");
+    }
+
+    @Test
+    void multipartTagsEachImageAndABrokenOneFailsAlone() throws Exception {
+        Map<String, byte[]> parts = new LinkedHashMap<>();
+        parts.put("a.jpg", TestSupport.photo(test, 1, 300, ".jpg"));
+        parts.put("broken.jpg", "this is not an image".getBytes(StandardCharsets.UTF_8));
+        parts.put("c.png", TestSupport.photo(test, 2, 300, ".png"));
+        HttpResponse<String> r = multipart("/v1/classify?topK=1", parts);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonArray results = new JsonObject(r.body()).getJsonArray("results");
+        assertEquals(3, results.size());
+        assertEquals("a.jpg", results.getJsonObject(0).getString("name"));
+        assertEquals(1, results.getJsonObject(0).getJsonArray("labels").size());
+        JsonObject error = results.getJsonObject(1).getJsonObject("error");
+        assertTrue(error.getInteger("status") >= 400 && error.getInteger("status") < 500, error.encode());
+        assertEquals(1, results.getJsonObject(2).getJsonArray("labels").size());
+    }
+
+    @Test
+    void rejectsMoreImagesThanTheConfiguredCount() throws Exception {
+        Map<String, byte[]> parts = new LinkedHashMap<>();
+        for (int i = 0; i < 5; i++) {
+            parts.put(i + ".jpg", TestSupport.photo(test, i, 100, ".jpg"));
+        }
+        assertProblem(multipart("/v1/classify", parts), 413);
+    }
+
+    @Test
+    void rejectsUnsupportedMediaTypeWith415() throws Exception {
+        assertProblem(post("/v1/classify", "text/plain", "hello".getBytes(StandardCharsets.UTF_8)), 415);
+    }
+
+    @Test
+    void rejectsGarbageClaimingToBeAnImageWith4xx() throws Exception {
+        HttpResponse<String> r = post("/v1/classify", "image/jpeg", new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        assertTrue(r.statusCode() == 415 || r.statusCode() == 422, r.body());
+        assertProblem(r, r.statusCode());
+    }
+
+    @Test
+    void rejectsEmptyBodyWith400() throws Exception {
+        assertProblem(post("/v1/classify", "image/jpeg", new byte[0]), 400);
+    }
+
+    @Test
+    void rejectsBadParametersWith400() throws Exception {
+        byte[] img = TestSupport.photo(test, 0, 100, ".jpg");
+        assertProblem(post("/v1/classify?topK=zero", "image/jpeg", img), 400);
+        assertProblem(post("/v1/classify?threshold=2", "image/jpeg", img), 400);
+    }
+
+    @Test
+    void rejectsBodyOverTheLimitWith413() throws Exception {
+        assertProblem(post("/v1/classify", "image/jpeg", new byte[2_500_000]), 413);
+    }
+
+    @Test
+    void unknownModelAndRouteAre404Problems() throws Exception {
+        byte[] img = TestSupport.photo(test, 0, 100, ".jpg");
+        assertProblem(post("/v1/classify?model=nosuch", "image/jpeg", img), 404);
+        assertProblem(post("/v1/classify?model=fashion@999", "image/jpeg", img), 404);
+        assertProblem(get("/v1/nothing-here"), 404);
+        assertProblem(get("/v1/models/nosuch"), 404);
+    }
+
+    @Test
+    void modelsDescribeLabelsInputAndServingVersion() throws Exception {
+        HttpResponse<String> r = get("/v1/models/fashion");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject m = new JsonObject(r.body());
+        assertEquals(FashionMnist.LABELS, m.getJsonArray("labels").getList());
+        assertEquals(28, m.getJsonObject("input").getInteger("width"));
+        assertTrue(m.getJsonObject("metrics").getDouble("top1") >= 0.94);
+        JsonObject all = new JsonObject(get("/v1/models").body());
+        assertEquals("fashion", all.getString("default"));
+    }
+
+    @Test
+    void healthAndRequestIds() throws Exception {
+        assertEquals(200, get("/health/live").statusCode());
+        assertEquals(200, get("/health").statusCode());
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/health/live")).header("X-Request-Id",
+                "abc-123").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("abc-123", r.headers().firstValue("X-Request-Id").orElse(""));
+        assertTrue(get("/health/live").headers().firstValue("X-Request-Id").orElse("").length() > 8);
+    }
+
+    private static HttpResponse<String> multipart(String path, Map<String, byte[]> files) throws Exception {
+        String boundary = "----tagger" + System.nanoTime();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\""
+                    + f.getKey() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            body.write(f.getValue());
+            body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return post(path, "multipart/form-data; boundary=" + boundary, body.toByteArray());
+    }
+}
