@@ -17,7 +17,6 @@ import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.ServingModel;
 import io.producttagger.vision.ImageDecoder;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -158,7 +157,8 @@ final class TagCommand implements Callable<Integer> {
 
     private int run(CatalogSource source, ResultWriter writer, Tagger tagger, int window, PrintWriter out) {
         if (!quiet) {
-            System.err.printf("tagging %s with %s -> %s%n", source.input(), tagger.describe(), writer.output());
+            spec.commandLine().getErr().printf("tagging %s with %s -> %s%n", source.input(), tagger.describe(),
+                    writer.output()).flush();
         }
         BarListener bar = new BarListener();
         CatalogRun run = new CatalogRun(tagger, writer, new CatalogRun.Settings(window, 20), bar);
@@ -190,7 +190,7 @@ final class TagCommand implements Callable<Integer> {
                 s.seconds(), s.imagesPerSecond(), writer.output());
         out.flush();
         if (s.failed() > 0 || s.previousFailed() > 0) {
-            PrintStream err = System.err;
+            PrintWriter err = spec.commandLine().getErr();
             s.failures().forEach(f -> err.println("  failed " + f));
             if (s.failed() > s.failures().size()) {
                 err.printf("  ... and %d more (see the error column)%n", s.failed() - s.failures().size());
@@ -198,6 +198,7 @@ final class TagCommand implements Callable<Integer> {
             if (s.previousFailed() > 0) {
                 err.printf("  %d rows from the earlier run also carry an error%n", s.previousFailed());
             }
+            err.flush();
         }
         return s.allTagged() ? ExitCodes.OK : ExitCodes.PARTIAL;
     }
