@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A 503 is retried after the server's {@code Retry-After}; connection errors and 502/504 after an
  * exponential backoff with jitter; both at most {@link Retries#maxRetries()} times, after which the run stops
- * (no row is written, so a resumed run tries again). A 4xx other than 408/429 refuses that one image: its
- * problem detail becomes the row's error. How many requests are in flight is bounded by the run's window.
+ * (no row is written, so a resumed run tries again). A 400, 413, 415 or 422 refuses that one image: its problem
+ * detail becomes the row's error. Any other status (an unknown model's 404, a 500) is about the setup rather
+ * than the image and stops the run. How many requests are in flight is bounded by the run's window.
  */
 public final class RemoteTagger implements Tagger {
 
@@ -126,7 +127,7 @@ public final class RemoteTagger implements Tagger {
                         return retry(item, bytes, attempt, wait, "the server answered " + status);
                     }
                     String detail = problemDetail(response.body());
-                    if (status >= 400 && status < 500) {
+                    if (status == 400 || status == 413 || status == 415 || status == 422) {
                         return CompletableFuture.<Tagging>failedFuture(new CatalogException.ImageFailed(
                                 "server refused the image (" + status + "): " + detail));
                     }
