@@ -17,8 +17,6 @@ import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code train}: trains a model on Fashion-MNIST IDX files and publishes it as a new version. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -27,9 +25,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @ParentCommand
     private TaggerCommand parent;
-
-    @Spec
-    private CommandSpec spec;
 
     @Option(names = "--data", paramLabel = "DIR", description = "folder with the Fashion-MNIST IDX files "
             + "(default: ${DEFAULT-VALUE})")
@@ -77,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var config = parent.config(Map.of());
-        PrintStream out = spec.commandLine().getOut() == null ? System.out : System.out;
+        PrintStream out = System.out;
         ModelStore store = new ModelStore(config.modelZoo());
         LabeledImages train = FashionMnist.train(data).head(limit);
         LabeledImages test = FashionMnist.test(data).head(testLimit);

@@ -1,0 +1,28 @@
+# Build stage: the README's test command (mvn -B verify) builds the jar and runs every test.
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY src src
+COPY scripts scripts
+COPY model-zoo model-zoo
+COPY test-images test-images
+RUN scripts/test
+
+# Run stage: the jar and the bundled model, served by an unprivileged user.
+FROM eclipse-temurin:17-jre
+RUN useradd --system --uid 10001 --home-dir /app tagger \
+ && mkdir -p /app/cache \
+ && chown tagger /app/cache
+WORKDIR /app
+COPY --from=build /src/target/product-tagger.jar /app/product-tagger.jar
+COPY model-zoo /app/model-zoo
+# MXNet thread settings measured for small CNNs on few cores (README, Performance); the engine cache
+# holds the natives DJL extracts from the jar on first start.
+ENV MXNET_ENGINE_TYPE=NaiveEngine \
+    OMP_NUM_THREADS=2 \
+    OPT_OUT_TRACKING=true \
+    TAGGER_ENGINE_CACHE=/app/cache
+USER tagger
+EXPOSE 8080
+ENTRYPOINT ["java", "-jar", "/app/product-tagger.jar"]
+CMD ["serve"]
