@@ -73,16 +73,18 @@ public final class RemoteTagger implements Tagger {
      * @param server the server's base URL, e.g. {@code http://localhost:8080}
      * @param model a model {@code NAME[@VERSION]} sent as {@code model=}, or null for the server's default
      * @param topK labels per image
+     * @param threshold lowest probability reported (sent only when above 0)
      * @param client the HTTP client
      * @param json the JSON mapper
      * @param threads threads that read files
      * @param maxFileBytes largest image file sent
      * @param retries the retry policy
      */
-    public RemoteTagger(URI server, String model, int topK, HttpClient client, ObjectMapper json, int threads,
+    public RemoteTagger(URI server, String model, int topK, double threshold, HttpClient client, ObjectMapper json, int threads,
             long maxFileBytes, Retries retries) {
         String base = server.toString().replaceAll("/+$", "");
-        String query = "topK=" + topK + (model == null || model.isBlank() ? ""
+        String query = "topK=" + topK + (threshold > 0 ? "&threshold=" + threshold : "")
+                + (model == null || model.isBlank() ? ""
                 : "&model=" + URLEncoder.encode(model, StandardCharsets.UTF_8));
         this.classify = URI.create(base + "/v1/classify?" + query);
         this.client = client;

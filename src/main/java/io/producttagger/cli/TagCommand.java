@@ -131,7 +131,7 @@ final class TagCommand implements Callable<Integer> {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(10)).build();
                 RemoteTagger.Retries defaults = RemoteTagger.Retries.defaults();
-                tagger = new RemoteTagger(server, model, k, client, json, Math.min(threads, concurrency),
+                tagger = new RemoteTagger(server, model, k, threshold, client, json, Math.min(threads, concurrency),
                         maxFileBytes, new RemoteTagger.Retries(retries, defaults.backoff(), defaults.maxWait(),
                                 defaults.requestTimeout()));
                 window = concurrency;

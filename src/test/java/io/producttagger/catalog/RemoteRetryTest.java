@@ -73,7 +73,7 @@ class RemoteRetryTest {
     }
 
     private RemoteTagger tagger(URI server, int retries) {
-        return new RemoteTagger(server, null, 1, HttpClient.newHttpClient(), json, 1, 1 << 20,
+        return new RemoteTagger(server, null, 1, 0, HttpClient.newHttpClient(), json, 1, 1 << 20,
                 new RemoteTagger.Retries(retries, Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(5)));
     }
 
