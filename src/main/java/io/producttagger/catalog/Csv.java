@@ -32,12 +32,8 @@ final class Csv {
 
     /** Parses one whole record (its trailing line break optional). */
     static List<String> parse(String record) {
-        try {
-            List<String> r = new RecordReader(new java.io.StringReader(record)).next();
-            return r == null ? List.of("") : r;
-        } catch (UncheckedIOException e) {
-            throw new IllegalStateException(e);
-        }
+        List<String> r = new RecordReader(new java.io.StringReader(record)).next();
+        return r == null ? List.of("") : r;
     }
 
     /** Reads records one at a time from a character stream. */

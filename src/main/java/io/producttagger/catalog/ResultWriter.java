@@ -87,11 +87,7 @@ public final class ResultWriter implements AutoCloseable {
         this.json = json;
         this.header = csvHeader();
         try {
-            boolean hasContent = Files.isRegularFile(output) && Files.size(output) > 0;
-            if (hasContent && mode == Mode.CREATE) {
-                throw new CatalogException.InvalidArgument("output " + output + " already exists; pass --resume to "
-                        + "continue that run or --overwrite to start again");
-            }
+            boolean hasContent = checkOutput(output, mode);
             Path parent = output.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
@@ -109,6 +105,25 @@ public final class ResultWriter implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open output " + output + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks, before anything expensive starts, that an output may be opened in a mode.
+     *
+     * @return whether the file exists with content
+     * @throws CatalogException.InvalidArgument when it has content and the mode is {@link Mode#CREATE}
+     */
+    public static boolean checkOutput(Path output, Mode mode) {
+        try {
+            boolean hasContent = Files.isRegularFile(output) && Files.size(output) > 0;
+            if (hasContent && mode == Mode.CREATE) {
+                throw new CatalogException.InvalidArgument("output " + output + " already exists; pass --resume to "
+                        + "continue that run or --overwrite to start again");
+            }
+            return hasContent;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read output " + output + ": " + e.getMessage(), e);
         }
     }
 

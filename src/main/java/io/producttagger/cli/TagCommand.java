@@ -108,20 +108,20 @@ final class TagCommand implements Callable<Integer> {
         int k = topK != null ? topK : config.inference().topK();
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
+        ResultWriter.Mode mode = resume ? ResultWriter.Mode.RESUME
+                : overwrite ? ResultWriter.Mode.OVERWRITE : ResultWriter.Mode.CREATE;
         CatalogSource source;
-        ResultWriter writer;
+        OutputFormat fmt;
         try {
             source = CatalogSource.open(input, json);
-            OutputFormat fmt = format != null ? OutputFormat.named(format) : OutputFormat.forPath(output);
-            writer = new ResultWriter(output, fmt, k, source.extraColumns(),
-                    resume ? ResultWriter.Mode.RESUME : overwrite ? ResultWriter.Mode.OVERWRITE
-                            : ResultWriter.Mode.CREATE, json);
+            fmt = format != null ? OutputFormat.named(format) : OutputFormat.forPath(output);
+            ResultWriter.checkOutput(output, mode);
         } catch (CatalogException.InvalidArgument e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         long maxFileBytes = config.server().maxBodyBytes();
         ModelRegistry registry = null;
-        try (writer) {
+        try {
             Tagger tagger;
             int window;
             if (decodeOnly) {
@@ -145,13 +145,23 @@ final class TagCommand implements Callable<Integer> {
                 // Enough decoded images to keep every inference worker's batches full, never more than the queue.
                 window = Math.max(1, Math.min(inf.queueCapacity(), threads * 2 + inf.workers() * inf.maxBatch() * 2));
             }
-            try (tagger) {
+            // The output is opened only once the tagger works, so a wrong --model leaves no file behind.
+            try (tagger; ResultWriter writer = openWriter(fmt, k, source, mode, json)) {
                 return run(source, writer, tagger, window, out);
             }
         } finally {
             if (registry != null) {
                 registry.close();
             }
+        }
+    }
+
+    private ResultWriter openWriter(OutputFormat fmt, int k, CatalogSource source, ResultWriter.Mode mode,
+            ObjectMapper json) {
+        try {
+            return new ResultWriter(output, fmt, k, source.extraColumns(), mode, json);
+        } catch (CatalogException.InvalidArgument e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 

@@ -141,6 +141,16 @@ class InProcessTaggingTest {
     }
 
     @Test
+    void anUnknownModelFailsBeforeCreatingTheOutput() {
+        CatalogFixtures.photos(dir.resolve("photos"), "p", 1, 1, 60, "jpg");
+        Path out = dir.resolve("tags.csv");
+        CatalogFixtures.Cli r = CatalogFixtures.tag(dir.resolve("photos").toString(), "-o", out.toString(),
+                "--model", "nosuchmodel");
+        assertEquals(ExitCodes.FAILURE, r.exitCode(), r.err());
+        assertFalse(Files.exists(out), "a rerun with the right model needs neither --resume nor --overwrite");
+    }
+
+    @Test
     void cancelledRunWithAHalfRowResumesToExactlyOneRowPerImage() throws Exception {
         Path photos = dir.resolve("photos");
         List<Path> files = CatalogFixtures.photos(photos, "p", 120, 20, 100, "jpg");
