@@ -3,16 +3,15 @@ package io.producttagger.cli;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelRef;
 import io.producttagger.model.ModelStore;
 import io.producttagger.training.ClassifierTrainer;
 import io.producttagger.training.Evaluation;
 import io.producttagger.training.FashionMnist;
 import io.producttagger.training.LabeledImages;
 import io.producttagger.vision.Normalization;
-import io.producttagger.vision.PreprocessingStep;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,19 +46,16 @@ final class EvalCommand implements Callable<Integer> {
         TaggerConfig config = parent.config(Map.of());
         PrintWriter out = spec.commandLine().getOut();
         ModelStore store = new ModelStore(config.modelZoo());
-        String spec0 = model == null ? config.model() : model;
-        String name = spec0.contains("@") ? spec0.substring(0, spec0.indexOf('@')) : spec0;
-        String version = spec0.contains("@") ? spec0.substring(spec0.indexOf('@') + 1) : store.resolveVersion(name);
+        ModelRef ref = store.resolve(model, config.model());
+        String name = ref.name();
+        String version = ref.version();
         ModelManifest manifest = store.manifest(name, version);
         LabeledImages test = FashionMnist.test(data).head(limit);
         if (!test.labelNames().equals(manifest.labels())) {
             throw new IllegalArgumentException("the data set's labels " + test.labelNames()
                     + " differ from the model's " + manifest.labels());
         }
-        List<PreprocessingStep> steps = manifest.preprocessing();
-        Normalization norm = steps.isEmpty() || !Normalization.OP.equals(steps.get(steps.size() - 1).op())
-                ? Normalization.from(PreprocessingStep.of(Normalization.OP), manifest.input().channels())
-                : Normalization.from(steps.get(steps.size() - 1), manifest.input().channels());
+        Normalization norm = manifest.normalization();
         long start = System.nanoTime();
         Evaluation e;
         try (LoadedModel loaded = LoadedModel.load(store, name, version); LoadedModel.Scorer scorer = loaded.newScorer()) {

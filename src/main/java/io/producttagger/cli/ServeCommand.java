@@ -1,8 +1,8 @@
 package io.producttagger.cli;
 
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.http.TaggerMetrics;
 import io.producttagger.http.TaggerServer;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.vision.ImageDecoder;
@@ -43,9 +43,10 @@ final class ServeCommand implements Callable<Integer> {
             flags.put("model.name", model);
         }
         TaggerConfig config = parent.config(flags);
+        TaggerMetrics metrics = new TaggerMetrics();
         ModelRegistry registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
-        TaggerServer server = TaggerServer.start(config, registry);
+                new ImageDecoder(config.vision().maxPixels()), metrics.classifierObserver());
+        TaggerServer server = TaggerServer.start(config, registry, metrics);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -2,6 +2,7 @@ package io.producttagger.cli;
 
 import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelRef;
 import io.producttagger.model.ModelStore;
 import io.producttagger.training.Augmentation;
 import io.producttagger.training.ClassifierTrainer;
@@ -63,6 +64,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--test-limit", description = "evaluate on only the first N test images")
     private int testLimit = Integer.MAX_VALUE;
 
+    @Option(names = "--init", paramLabel = "NAME@VERSION",
+            description = "start from the parameters of a published version with the same architecture")
+    private String init;
+
+    @Option(names = "--warmup-epochs", description = "epochs of learning-rate warm-up (default: 1, 0 with --init)")
+    private Integer warmupEpochs;
+
     @Option(names = "--promote", description = "make the new version the serving one")
     private boolean promote;
 
@@ -77,11 +85,17 @@ final class TrainCommand implements Callable<Integer> {
         LabeledImages train = FashionMnist.train(data).head(limit);
         LabeledImages test = FashionMnist.test(data).head(testLimit);
         var settings = new ClassifierTrainer.Settings(epochs, batchSize, learningRate, 0.9f, weightDecay,
-                Math.min(1, epochs), new Augmentation(2, true, 0), seed);
+                warmupEpochs != null ? warmupEpochs : init != null ? 0 : Math.min(1, epochs),
+                new Augmentation(2, true, 0), seed);
+        ModelManifest base = null;
+        if (init != null) {
+            ModelRef ref = store.resolve(init, name);
+            base = store.manifest(ref.name(), ref.version());
+        }
         var request = new ModelTraining.Request(name, Architecture.vggBn(widths, convs, dropout),
                 FashionMnist.preprocessing(), FashionMnist.NORMALIZATION, train, test,
                 Map.of("dataset", "Fashion-MNIST (Xiao, Rasul, Vollgraf 2017; MIT License, Zalando SE)",
-                        "source", data.toString(), "test", "Fashion-MNIST t10k (" + test.size() + " images)"));
+                        "source", data.toString(), "test", "Fashion-MNIST t10k (" + test.size() + " images)"), base);
         out.printf("training %s on %d images (%d test), %d epochs%n", name, train.size(), test.size(), epochs);
         ModelManifest manifest;
         try (ProgressBar bar = Progress.start("train", (long) epochs * (train.size() / Math.min(batchSize,

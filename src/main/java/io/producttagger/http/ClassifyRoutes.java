@@ -28,12 +28,15 @@ final class ClassifyRoutes {
 
     private final TaggerConfig config;
     private final ModelRegistry registry;
+    private final TaggerMetrics metrics;
     private final WorkerExecutor decodePool;
     private final Path uploads;
 
-    ClassifyRoutes(TaggerConfig config, ModelRegistry registry, WorkerExecutor decodePool, Path uploads) {
+    ClassifyRoutes(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics, WorkerExecutor decodePool,
+            Path uploads) {
         this.config = config;
         this.registry = registry;
+        this.metrics = metrics;
         this.decodePool = decodePool;
         this.uploads = uploads;
     }
@@ -135,7 +138,11 @@ final class ClassifyRoutes {
                         in.bytes() != null ? in.bytes() : Files.readAllBytes(in.file())), false)
                 .compose(p -> Future.fromCompletionStage(model.infer(p, options.topK(), options.threshold()),
                         ctx.vertx().getOrCreateContext()))
-                .map(t -> success(in.name(), t));
+                .map(t -> {
+                    metrics.tagged(t);
+                    return success(in.name(), t);
+                })
+                .onFailure(e -> metrics.failed(Problem.of(e).status()));
         // A single raw image that fails fails the request; in a multipart request each image fails alone.
         return multipart ? result.recover(e -> Future.succeededFuture(failure(in.name(), e))) : result;
     }

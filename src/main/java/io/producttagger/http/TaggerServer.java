@@ -31,8 +31,13 @@ public final class TaggerServer implements AutoCloseable {
     private final WorkerExecutor pool;
     private final Path uploads;
     private final AtomicBoolean ready;
+    private final Router router;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight;
 
-    private TaggerServer(Vertx vertx, HttpServer server, WorkerExecutor pool, Path uploads, AtomicBoolean ready) {
+    private TaggerServer(Vertx vertx, HttpServer server, Router router, java.util.concurrent.atomic.AtomicInteger
+            inFlight, WorkerExecutor pool, Path uploads, AtomicBoolean ready) {
+        this.router = router;
+        this.inFlight = inFlight;
         this.vertx = vertx;
         this.server = server;
         this.pool = pool;
@@ -48,6 +53,15 @@ public final class TaggerServer implements AutoCloseable {
      * @param registry the models to serve
      */
     public static TaggerServer start(TaggerConfig config, ModelRegistry registry) {
+        return start(config, registry, new TaggerMetrics());
+    }
+
+    /**
+     * Starts listening with the given metrics (whose classifier observer the registry should already use).
+     *
+     * @see #start(TaggerConfig, ModelRegistry)
+     */
+    public static TaggerServer start(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics) {
         Vertx vertx = Vertx.vertx();
         Path uploads;
         try {
@@ -58,7 +72,9 @@ public final class TaggerServer implements AutoCloseable {
         int decoders = Math.max(2, Runtime.getRuntime().availableProcessors());
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("decode", decoders);
         AtomicBoolean ready = new AtomicBoolean(false);
-        Router router = router(vertx, config, registry, pool, uploads, ready);
+        metrics.watchQueues(registry);
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        Router router = router(vertx, config, registry, metrics, pool, uploads, ready, inFlight);
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
                 .requestHandler(router);
         try {
@@ -69,7 +85,7 @@ public final class TaggerServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
                     + config.server().port() + ": " + rootMessage(e), e);
         }
-        TaggerServer s = new TaggerServer(vertx, server, pool, uploads, ready);
+        TaggerServer s = new TaggerServer(vertx, server, router, inFlight, pool, uploads, ready);
         pool.executeBlocking(() -> {
             registry.resolve(null).warmUp();
             return null;
@@ -83,8 +99,8 @@ public final class TaggerServer implements AutoCloseable {
         return s;
     }
 
-    static Router router(Vertx vertx, TaggerConfig config, ModelRegistry registry, WorkerExecutor pool,
-            Path uploads, AtomicBoolean ready) {
+    static Router router(Vertx vertx, TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics,
+            WorkerExecutor pool, Path uploads, AtomicBoolean ready, java.util.concurrent.atomic.AtomicInteger inFlight) {
         Router router = Router.router(vertx);
         router.route().handler(ctx -> {
             String id = ctx.request().getHeader("X-Request-Id");
@@ -95,20 +111,48 @@ public final class TaggerServer implements AutoCloseable {
             long start = System.nanoTime();
             ctx.put("requestId", requestId);
             ctx.response().putHeader("X-Request-Id", requestId);
-            ctx.addEndHandler(v -> ACCESS.info("{} {} {} {} {}ms id={}", ctx.request().remoteAddress(),
-                    ctx.request().method(), ctx.request().uri(), ctx.response().getStatusCode(),
-                    String.format("%.1f", (System.nanoTime() - start) / 1e6), requestId));
+            inFlight.incrementAndGet();
+            ctx.addEndHandler(v -> {
+                inFlight.decrementAndGet();
+                long nanos = System.nanoTime() - start;
+                String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "unmatched"
+                        : ctx.currentRoute().getPath();
+                metrics.request(route, ctx.request().method().name(), ctx.response().getStatusCode(), nanos);
+                ACCESS.info("{} {} {} {} {}ms id={}", ctx.request().remoteAddress(), ctx.request().method(),
+                        ctx.request().uri(), ctx.response().getStatusCode(), String.format("%.1f", nanos / 1e6),
+                        requestId);
+            });
             ctx.next();
         });
         new HealthRoutes(ready::get).addRoutes(router);
         new ModelRoutes(registry, pool).addRoutes(router);
-        new ClassifyRoutes(config, registry, pool, uploads).addRoutes(router);
+        new ClassifyRoutes(config, registry, metrics, pool, uploads).addRoutes(router);
+        new OpsRoutes(metrics).addRoutes(router);
         FailureHandler failures = new FailureHandler();
         router.route().failureHandler(failures);
         for (int status : new int[] {404, 405, 413}) {
             router.errorHandler(status, failures);
         }
         return router;
+    }
+
+    /** Returns the routes as {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted. */
+    public java.util.List<String> routes() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (io.vertx.ext.web.Route r : router.getRoutes()) {
+            if (r.getPath() == null || r.methods() == null) {
+                continue;
+            }
+            String path = r.getPath().replaceAll(":([A-Za-z]+)", "{$1}");
+            r.methods().forEach(m -> out.add(m.name() + " " + path));
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    /** Returns whether any request is being handled right now. */
+    public boolean hasRequestsInFlight() {
+        return inFlight.get() > 0;
     }
 
     /** Returns the bound port. */

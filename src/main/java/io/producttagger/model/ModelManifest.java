@@ -50,6 +50,14 @@ public record ModelManifest(
         training = training == null ? Map.of() : Map.copyOf(training);
     }
 
+    /** Returns the normalisation its last preprocessing step declares (plain scaling to [0, 1] without one). */
+    public io.producttagger.vision.Normalization normalization() {
+        PreprocessingStep last = preprocessing.isEmpty() ? null : preprocessing.get(preprocessing.size() - 1);
+        return io.producttagger.vision.Normalization.from(
+                last != null && io.producttagger.vision.Normalization.OP.equals(last.op()) ? last
+                        : PreprocessingStep.of(io.producttagger.vision.Normalization.OP), input.channels());
+    }
+
     /** Returns a copy with another name and version. */
     public ModelManifest withVersion(String newName, String newVersion) {
         return new ModelManifest(newName, newVersion, labels, input, preprocessing, architecture, parameters,

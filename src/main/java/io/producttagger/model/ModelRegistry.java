@@ -48,17 +48,8 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws ModelException.UnknownModel when the model or version does not exist
      */
     public ServingModel resolve(String spec) {
-        String s = spec == null || spec.isBlank() ? config.model() : spec.trim();
-        int at = s.indexOf('@');
-        String name = at < 0 ? s : s.substring(0, at);
-        String version = at < 0 ? servingVersion(name) : s.substring(at + 1);
-        try {
-            ModelStore.checkName("model name", name);
-            ModelStore.checkName("model version", version);
-        } catch (IllegalArgumentException e) {
-            throw new ModelException.UnknownModel(e.getMessage());
-        }
-        return get(name, version);
+        ModelRef ref = ModelRef.parse(spec, config.model());
+        return get(ref.name(), ref.version() != null ? ref.version() : servingVersion(ref.name()));
     }
 
     /** Returns the serving version of a model (pointer file, else newest). */

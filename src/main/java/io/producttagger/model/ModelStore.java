@@ -153,6 +153,12 @@ public final class ModelStore {
         });
     }
 
+    /** Resolves {@code NAME} (to its serving version) or {@code NAME@VERSION}, null meaning {@code defaultName}. */
+    public ModelRef resolve(String spec, String defaultName) {
+        ModelRef ref = ModelRef.parse(spec, defaultName);
+        return ref.version() != null ? ref : new ModelRef(ref.name(), resolveVersion(ref.name()));
+    }
+
     /** Returns the next free numeric version of a model ({@code 1} for a new one). */
     public String nextVersion(String name) {
         checkName("model name", name);
@@ -187,7 +193,7 @@ public final class ModelStore {
                         + manifest.version() + "'");
             }
             tmp = Files.createTempDirectory(target.getParent(), ".publish-" + manifest.version() + "-");
-            readableByAll(tmp);
+            readableByAll(tmp, "rwxr-xr-x");
             parameters.writeTo(tmp);
             json.writeValue(tmp.resolve(ModelManifest.FILE).toFile(), manifest);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -210,6 +216,7 @@ public final class ModelStore {
         try {
             Path tmp = Files.createTempFile(dir, ".pointer-", ".tmp");
             Files.writeString(tmp, version + "\n");
+            readableByAll(tmp, "rw-r--r--");
             try {
                 Files.move(tmp, dir.resolve(POINTER), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
@@ -230,9 +237,10 @@ public final class ModelStore {
         }
     }
 
-    private static void readableByAll(Path dir) throws IOException {
-        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    /** Temporary files and folders are private; published ones are readable like any other file. */
+    private static void readableByAll(Path path, String permissions) throws IOException {
+        if (path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(permissions));
         }
     }
 

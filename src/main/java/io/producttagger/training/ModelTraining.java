@@ -34,10 +34,12 @@ public final class ModelTraining {
      * @param train training images
      * @param test test images, evaluated after each epoch and recorded in the manifest
      * @param dataDescription what the data set is, for the manifest
+     * @param initFrom a published version whose parameters (same architecture and labels) training starts
+     *     from, or null to start from random weights
      */
     public record Request(String name, Architecture architecture, List<PreprocessingStep> preprocessing,
             Normalization normalization, LabeledImages train, LabeledImages test,
-            Map<String, Object> dataDescription) {}
+            Map<String, Object> dataDescription, ModelManifest initFrom) {}
 
     /**
      * Trains and publishes the next version of {@code request.name()}.
@@ -50,6 +52,22 @@ public final class ModelTraining {
         try (Model model = Model.newInstance(request.name(), "MXNet")) {
             Block block = request.architecture().build(train.labelNames().size());
             model.setBlock(block);
+            long earlierSeconds = 0;
+            if (request.initFrom() != null) {
+                ModelManifest base = request.initFrom();
+                if (!base.architecture().equals(request.architecture()) || !base.labels().equals(train.labelNames())) {
+                    throw new TrainingException("cannot continue from " + base.name() + "@" + base.version()
+                            + ": its architecture or labels differ");
+                }
+                try {
+                    model.load(store.versionDir(base.name(), base.version()), base.parameters());
+                } catch (java.io.IOException | ai.djl.MalformedModelException e) {
+                    throw new TrainingException("cannot load the parameters of " + base.name() + "@"
+                            + base.version() + ": " + e.getMessage(), e);
+                }
+                Object t = base.training().get("trainingSeconds");
+                earlierSeconds = t instanceof Number n ? n.longValue() : 0;
+            }
             ClassifierTrainer.Result result = new ClassifierTrainer(settings).train(model, request.normalization(),
                     train, request.test(), listener, cancelled);
             if (result.cancelled()) {
@@ -69,7 +87,12 @@ public final class ModelTraining {
             training.put("augmentation", settings.augmentation().toString());
             training.put("seed", settings.seed());
             training.put("parameterCount", parameterCount(block));
-            training.put("trainingSeconds", Math.round(result.seconds()));
+            training.put("trainingSeconds", Math.round(result.seconds()) + earlierSeconds);
+            if (request.initFrom() != null) {
+                training.put("continuedFrom", request.initFrom().name() + "@" + request.initFrom().version()
+                        + " (" + request.initFrom().training().get("epochs") + " epochs, "
+                        + earlierSeconds + " s; trainingSeconds includes them)");
+            }
             training.put("engine", "MXNet " + ai.djl.engine.Engine.getEngine("MXNet").getVersion()
                     + ", MXNET_ENGINE_TYPE=" + System.getenv("MXNET_ENGINE_TYPE") + ", OMP_NUM_THREADS="
                     + System.getenv("OMP_NUM_THREADS"));

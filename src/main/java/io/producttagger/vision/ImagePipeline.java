@@ -35,6 +35,11 @@ public final class ImagePipeline {
         this.preprocessor = new Preprocessor(steps, width, height, channels);
     }
 
+    /** Returns the number of floats in one tensor: width x height x channels. */
+    public int inputSize() {
+        return preprocessor.inputSize();
+    }
+
     /** Decodes and preprocesses one image; thread-safe. */
     public Processed process(byte[] bytes) {
         long t0 = System.nanoTime();

@@ -19,7 +19,10 @@ import org.opencv.imgproc.Imgproc;
  * declared step, {@code normalize}, turns the pixels into floats.
  */
 public final class Preprocessor {
-    /** Trim edges close to the corner color ({@code tolerance}: max channel difference, default 24). */
+    /**
+     * Trim edges close to the background color ({@code tolerance}: max channel difference, default 24), then
+     * white-balance so a light background becomes white ({@code whiten}, default 1; 0 to keep colors).
+     */
     public static final String TRIM_BORDER = "trim_border";
     /** Resize so the longest edge has {@code size} pixels (area interpolation, i.e. subsampling). */
     public static final String RESIZE_LONGEST = "resize_longest";
@@ -29,8 +32,15 @@ public final class Preprocessor {
     public static final String PAD_SQUARE = "pad_square";
     /** Invert intensities. */
     public static final String NEGATE = "negate";
-    /** Convert to one channel. */
+    /**
+     * Convert to one 8-bit channel spanning the full range, darkest pixel 0 and brightest 255
+     * ({@code stretch}, default 1; 0 for a plain luminance conversion).
+     */
     public static final String GRAYSCALE = "grayscale";
+    /** Resize so the shorter edge has {@code size} pixels (area interpolation down, bilinear up). */
+    public static final String RESIZE_SHORTER = "resize_shorter";
+    /** Cut the centred {@code width} x {@code height} window (edge pixels repeated where the image is smaller). */
+    public static final String CENTER_CROP = "center_crop";
 
     /** One operation: takes the image and its step, returns a new image (the input is released by the caller). */
     private static final Map<String, BiFunction<Mat, PreprocessingStep, Mat>> OPERATIONS = Map.of(
@@ -43,15 +53,9 @@ public final class Preprocessor {
                 Core.bitwise_not(m, out);
                 return out;
             },
-            GRAYSCALE, (m, s) -> {
-                Mat out = new Mat();
-                if (m.channels() == 1) {
-                    m.copyTo(out);
-                } else {
-                    Imgproc.cvtColor(m, out, Imgproc.COLOR_BGR2GRAY);
-                }
-                return out;
-            });
+            GRAYSCALE, Preprocessor::grayscale,
+            RESIZE_SHORTER, Preprocessor::resizeShorter,
+            CENTER_CROP, Preprocessor::centerCrop);
 
     private final List<PreprocessingStep> steps;
     private final Normalization normalization;
@@ -88,9 +92,23 @@ public final class Preprocessor {
         this.normalization = norm != null ? norm : Normalization.from(PreprocessingStep.of(Normalization.OP), channels);
     }
 
-    /** The longest side the steps need from the decoder, a hint for reduced-size decoding. */
+    /**
+     * The longest side the steps need from the decoder, a hint for reduced-size decoding: the model's input
+     * side, or a larger size a step declares (e.g. {@code resize_shorter} 256 before a 224 crop).
+     */
     public int targetSide() {
-        return Math.max(width, height);
+        int side = Math.max(width, height);
+        for (PreprocessingStep s : steps) {
+            for (String key : List.of("size", "width", "height")) {
+                side = Math.max(side, (int) s.number(key, 0));
+            }
+        }
+        return side;
+    }
+
+    /** Returns the number of floats in one tensor: width x height x channels. */
+    public int inputSize() {
+        return width * height * channels;
     }
 
     /** Applies the steps to a BGR image (not modified) and returns the normalised CHW tensor. */
@@ -144,11 +162,44 @@ public final class Preprocessor {
         }
     }
 
+    /**
+     * Trims edges close to the background color, then makes a light background white.
+     *
+     * <p>The background is the per-channel median of the four corner pixels rather than the top-left one
+     * alone, so one corner touched by the product, a JPEG block artifact or a vignette does not decide it
+     * (Xiao et al. trim "edges close to the color of the corner pixels"). The photos behind Fashion-MNIST
+     * were shot on white: its backgrounds are exactly 0 after negation. A photo on a tinted or grey backdrop
+     * would otherwise keep that tint inside the trimmed box while {@code pad_square} adds pure white around
+     * it, leaving a visible frame the model never saw; dividing each channel by the background color (a
+     * white balance on the backdrop) removes both.
+     */
     private static Mat trimBorder(Mat m, PreprocessingStep s) {
         double tol = s.number("tolerance", 24);
-        double[] corner = m.get(0, 0);
+        boolean whiten = s.number("whiten", 1) != 0;
+        Scalar background = cornerColor(m);
+        Rect box = foregroundBox(m, background, tol);
+        Mat trimmed = box == null ? m.clone() : m.submat(box).clone();
+        double darkest = 255;
+        for (int c = 0; c < m.channels(); c++) {
+            darkest = Math.min(darkest, background.val[c]);
+        }
+        if (!whiten || darkest < 128) {
+            return trimmed;
+        }
+        double[] gain = new double[4];
+        for (int c = 0; c < 4; c++) {
+            gain[c] = c < m.channels() ? 255 / Math.max(1, background.val[c]) : 1;
+        }
+        Mat out = new Mat();
+        Core.multiply(trimmed, new Scalar(gain), out);
+        trimmed.release();
+        return out;
+    }
+
+    /** The bounding box of pixels differing from the background by more than {@code tol}, or null if none. */
+    private static Rect foregroundBox(Mat m, Scalar background, double tol) {
         Mat diff = new Mat();
-        Core.absdiff(m, new Scalar(corner), diff);
+        Core.absdiff(m, background, diff);
         Mat gray = new Mat();
         if (diff.channels() > 1) {
             List<Mat> planes = new ArrayList<>();
@@ -168,19 +219,82 @@ public final class Preprocessor {
         gray.release();
         Rect box = Imgproc.boundingRect(mask);
         mask.release();
-        if (box.width == 0 || box.height == 0) {
-            return m.clone();
+        return box.width == 0 || box.height == 0 ? null : box;
+    }
+
+    /**
+     * Converts to one channel and, unless {@code stretch} is 0, stretches it to the full 8-bit range. Every
+     * one of Fashion-MNIST's 10,000 test images spans 0 to at least 250 (measured), whether the product was
+     * black or pale: the data set's final "8-bit grayscale" conversion used the whole range. Without the
+     * stretch a pale or tinted product reaches the model with a fraction of the contrast it was trained on.
+     */
+    private static Mat grayscale(Mat m, PreprocessingStep s) {
+        Mat gray = new Mat();
+        if (m.channels() == 1) {
+            m.copyTo(gray);
+        } else {
+            Imgproc.cvtColor(m, gray, Imgproc.COLOR_BGR2GRAY);
         }
-        return m.submat(box).clone();
+        if (s.number("stretch", 1) == 0) {
+            return gray;
+        }
+        Mat out = new Mat();
+        Core.normalize(gray, out, 0, 255, Core.NORM_MINMAX);
+        gray.release();
+        return out;
+    }
+
+    /** Returns the per-channel median of the four corner pixels (the mean of the middle two). */
+    static Scalar cornerColor(Mat m) {
+        int r = m.rows() - 1;
+        int c = m.cols() - 1;
+        double[][] corners = {m.get(0, 0), m.get(0, c), m.get(r, 0), m.get(r, c)};
+        double[] color = new double[4];
+        for (int ch = 0; ch < Math.min(4, m.channels()); ch++) {
+            double[] v = new double[4];
+            for (int k = 0; k < 4; k++) {
+                v[k] = corners[k][ch];
+            }
+            java.util.Arrays.sort(v);
+            color[ch] = (v[1] + v[2]) / 2;
+        }
+        return new Scalar(color);
     }
 
     private static Mat resizeLongest(Mat m, PreprocessingStep s) {
-        double size = s.number("size", 28);
-        double scale = size / Math.max(m.width(), m.height());
+        return scaled(m, s.number("size", 28) / Math.max(m.width(), m.height()));
+    }
+
+    private static Mat resizeShorter(Mat m, PreprocessingStep s) {
+        return scaled(m, s.number("size", 256) / Math.min(m.width(), m.height()));
+    }
+
+    /** Scales both sides by {@code scale}: area averaging when shrinking (no aliasing), bilinear otherwise. */
+    private static Mat scaled(Mat m, double scale) {
         int w = Math.max(1, (int) Math.round(m.width() * scale));
         int h = Math.max(1, (int) Math.round(m.height() * scale));
         Mat out = new Mat();
         Imgproc.resize(m, out, new Size(w, h), 0, 0, scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+        return out;
+    }
+
+    private static Mat centerCrop(Mat m, PreprocessingStep s) {
+        int w = (int) s.number("width", s.number("size", 224));
+        int h = (int) s.number("height", s.number("size", 224));
+        int padX = Math.max(0, w - m.width());
+        int padY = Math.max(0, h - m.height());
+        Mat src = m;
+        if (padX > 0 || padY > 0) {
+            src = new Mat();
+            Core.copyMakeBorder(m, src, padY / 2, padY - padY / 2, padX / 2, padX - padX / 2,
+                    Core.BORDER_REPLICATE);
+        }
+        int x = (src.width() - w) / 2;
+        int y = (src.height() - h) / 2;
+        Mat out = src.submat(new Rect(x, y, w, h)).clone();
+        if (src != m) {
+            src.release();
+        }
         return out;
     }
 

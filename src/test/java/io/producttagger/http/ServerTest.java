@@ -200,6 +200,40 @@ class ServerTest {
         assertTrue(get("/health/live").headers().firstValue("X-Request-Id").orElse("").length() > 8);
     }
 
+    @Test
+    void openApiDocumentsExactlyTheRoutesTheRouterServes() throws Exception {
+        HttpResponse<String> r = get("/openapi.yaml");
+        assertEquals(200, r.statusCode());
+        java.util.List<String> documented = new java.util.ArrayList<>();
+        String path = null;
+        for (String line : r.body().split("\n")) {
+            java.util.regex.Matcher p = java.util.regex.Pattern.compile("^  (/\\S*):\\s*$").matcher(line);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^    (get|post|put|delete|patch):").matcher(line);
+            if (p.find()) {
+                path = p.group(1);
+            } else if (m.find() && path != null) {
+                documented.add(m.group(1).toUpperCase(java.util.Locale.ROOT) + " " + path);
+            } else if (!line.startsWith(" ") && !line.isBlank()) {
+                path = null;
+            }
+        }
+        java.util.Collections.sort(documented);
+        assertEquals(server.routes(), documented);
+    }
+
+    @Test
+    void metricsExposeRequestsStagesAndQueue() throws Exception {
+        post("/v1/classify", "image/jpeg", TestSupport.photo(test, 3, 200, ".jpg"));
+        HttpResponse<String> r = get("/metrics");
+        assertEquals(200, r.statusCode());
+        for (String name : new String[] {"http_server_requests_seconds_count", "tagger_decode_seconds_bucket",
+                "tagger_preprocess_seconds_bucket", "tagger_queue_wait_seconds_bucket",
+                "tagger_inference_seconds_bucket", "tagger_queue_depth"}) {
+            assertTrue(r.body().contains(name), name + " missing from /metrics");
+        }
+        assertTrue(r.body().contains("route=\"/v1/classify\""), "requests by route");
+    }
+
     private static HttpResponse<String> multipart(String path, Map<String, byte[]> files) throws Exception {
         String boundary = "----tagger" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();

@@ -1,0 +1,41 @@
+package io.producttagger.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** {@code GET /metrics} (Prometheus text) and {@code GET /openapi.yaml} (the API description). */
+final class OpsRoutes {
+
+    /** The classpath resource of the OpenAPI document. */
+    static final String OPENAPI = "/openapi.yaml";
+
+    private final TaggerMetrics metrics;
+    private final Buffer openapi;
+
+    OpsRoutes(TaggerMetrics metrics) {
+        this.metrics = metrics;
+        this.openapi = Buffer.buffer(openApiDocument());
+    }
+
+    /** Reads the OpenAPI document from the classpath. */
+    static String openApiDocument() {
+        try (InputStream in = OpsRoutes.class.getResourceAsStream(OPENAPI)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI + " missing from the classpath");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void addRoutes(Router router) {
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+        router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+                .end(openapi));
+    }
+}

@@ -1,0 +1,99 @@
+package io.producttagger.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClassifierTest {
+
+    @TempDir
+    static Path zoo;
+
+    private static LoadedModel model;
+
+    @BeforeAll
+    static void load() {
+        TinyModel.publish(zoo, "tiny", "1");
+        model = LoadedModel.load(new ModelStore(zoo), "tiny", "1");
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static float[] image(int seed) {
+        float[] x = new float[28 * 28];
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
+    @Test
+    void batchedScoresEqualScoresOneByOne() {
+        List<Float> sums = new CopyOnWriteArrayList<>();
+        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 8, 50, 64),
+                (size, ms) -> sums.add((float) size))) {
+            Classifier.Prediction alone = c.classify(image(1));
+            List<CompletableFuture<Classifier.Prediction>> many = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                many.add(c.submit(image(i % 3 == 0 ? 1 : 100 + i)));
+            }
+            for (int i = 0; i < 24; i += 3) {
+                assertArrayEquals(alone.probabilities(), many.get(i).join().probabilities(), 1e-5f);
+            }
+            float total = 0;
+            for (float p : many.get(5).join().probabilities()) {
+                total += p;
+            }
+            assertEquals(1f, total, 1e-4f, "softmax probabilities");
+            assertTrue(many.stream().anyMatch(f -> f.join().batchSize() > 1), "a busy queue forms batches");
+            assertTrue(many.stream().allMatch(f -> f.join().batchSize() <= 8), "batches respect max-batch");
+        }
+    }
+
+    @Test
+    void aLoneRequestOnAnIdleClassifierRunsAlone() {
+        // a 10-minute batching window: waiting for it would blow the 2-minute limit by far
+        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 16, 600_000, 64),
+                Classifier.Observer.NONE)) {
+            Classifier.Prediction p = assertTimeoutPreemptively(Duration.ofMinutes(2), () -> c.classify(image(3)));
+            assertEquals(1, p.batchSize());
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnce() {
+        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 1, 0, 2), Classifier.Observer.NONE)) {
+            assertThrows(ModelException.Overloaded.class, () -> {
+                for (int i = 0; i < 10_000; i++) {
+                    c.submit(image(i));
+                }
+            });
+        }
+    }
+
+    @Test
+    void topKSortsAndFilters() {
+        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 1, 0, 2), Classifier.Observer.NONE)) {
+            float[] p = {0.05f, 0.5f, 0.1f, 0.2f, 0.15f, 0, 0, 0, 0, 0};
+            List<LabelScore> top = c.top(p, 3, 0.11);
+            assertEquals(List.of("Trouser", "Dress", "Coat"), top.stream().map(LabelScore::label).toList());
+        }
+    }
+}

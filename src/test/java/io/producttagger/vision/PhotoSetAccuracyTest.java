@@ -1,0 +1,41 @@
+package io.producttagger.vision;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.producttagger.config.OfflineMode;
+import io.producttagger.model.LoadedModel;
+import io.producttagger.model.ModelStore;
+import io.producttagger.training.FashionMnist;
+import io.producttagger.training.LabeledImages;
+import io.producttagger.training.PhotoSetEvaluation;
+import io.producttagger.training.PhotoSetGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline brings photos into the model's domain: on photo-like versions of Fashion-MNIST test images,
+ * top-1 through decode + preprocessing is within 2 points of top-1 on the raw tensors. Needs the trained
+ * default model in {@code model-zoo/fashion} (the lead commits it); skipped without one.
+ */
+class PhotoSetAccuracyTest {
+
+    private static final int PHOTOS = 400;
+
+    @Test
+    void photosScoreWithinTwoPointsOfRawTensors(@TempDir Path dir) {
+        Path zoo = Path.of("model-zoo");
+        assumeTrue(Files.isDirectory(zoo.resolve("fashion")), "no trained model in model-zoo/fashion");
+        OfflineMode.enforce(Path.of("target/djl-cache"));
+        LabeledImages raw = FashionMnist.test(Path.of("test-images/fashion-mnist")).head(PHOTOS);
+        new PhotoSetGenerator(42).write(raw, PHOTOS, dir);
+        ModelStore store = new ModelStore(zoo);
+        try (LoadedModel model = LoadedModel.load(store, "fashion", store.resolveVersion("fashion"))) {
+            PhotoSetEvaluation.Result r = new PhotoSetEvaluation(model, ImageDecoder.DEFAULT_MAX_PIXELS)
+                    .evaluate(dir, raw);
+            assertTrue(r.gapPoints() <= 2.0, r.toString());
+        }
+    }
+}
