@@ -47,7 +47,7 @@ final class CatalogFixtures {
                 var request = new ModelTraining.Request(MODEL, Architecture.vggBn(List.of(8, 16), 1, 0),
                         FashionMnist.preprocessing(), FashionMnist.NORMALIZATION, data.head(1000),
                         data.select(java.util.stream.IntStream.range(1000, 1200).toArray()),
-                        Map.of("dataset", "Fashion-MNIST test images 0-999 (throwaway test model)"));
+                        Map.of("dataset", "Fashion-MNIST test images 0-999 (throwaway test model)"), null);
                 var settings = new ClassifierTrainer.Settings(2, 50, 0.05f, 0.9f, 5e-4f, 1, Augmentation.NONE, 7);
                 new ModelTraining(new ModelStore(fresh)).trainAndPublish(request, settings,
                         new ClassifierTrainer.Listener() { }, () -> false);
