@@ -89,7 +89,8 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace an existing output")
     private boolean overwrite;
 
-    @Option(names = "--decode-only", description = "only read and decode the images (benchmark ceiling; no labels)")
+    @Option(names = "--decode-only", description = "only read, decode and preprocess the images as the model "
+            + "would (benchmark ceiling; no inference, no labels)")
     private boolean decodeOnly;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar, only the summary")
@@ -124,10 +125,7 @@ final class TagCommand implements Callable<Integer> {
         try {
             Tagger tagger;
             int window;
-            if (decodeOnly) {
-                tagger = new DecodeOnlyTagger(new ImageDecoder(config.vision().maxPixels()), threads, maxFileBytes);
-                window = threads * 4;
-            } else if (server != null) {
+            if (server != null && !decodeOnly) {
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(10)).build();
                 RemoteTagger.Retries defaults = RemoteTagger.Retries.defaults();
@@ -139,11 +137,18 @@ final class TagCommand implements Callable<Integer> {
                 registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
                         new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
                 ServingModel serving = registry.resolve(model);
-                serving.warmUp();
-                tagger = new InProcessTagger(serving, threads, maxFileBytes, k, threshold);
-                TaggerConfig.Inference inf = config.inference();
-                // Enough decoded images to keep every inference worker's batches full, never more than the queue.
-                window = Math.max(1, Math.min(inf.queueCapacity(), threads * 2 + inf.workers() * inf.maxBatch() * 2));
+                if (decodeOnly) {
+                    tagger = new DecodeOnlyTagger(serving, threads, maxFileBytes);
+                    window = threads * 4;
+                } else {
+                    serving.warmUp();
+                    tagger = new InProcessTagger(serving, threads, maxFileBytes, k, threshold);
+                    TaggerConfig.Inference inf = config.inference();
+                    // Enough decoded images to keep every inference worker's batches full, never more than the
+                    // queue.
+                    window = Math.max(1, Math.min(inf.queueCapacity(),
+                            threads * 2 + inf.workers() * inf.maxBatch() * 2));
+                }
             }
             // The output is opened only once the tagger works, so a wrong --model leaves no file behind.
             try (tagger; ResultWriter writer = openWriter(fmt, k, source, mode, json)) {
