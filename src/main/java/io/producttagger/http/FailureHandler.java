@@ -29,6 +29,9 @@ final class FailureHandler implements Handler<RoutingContext> {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
+        if (problem.status() == 401) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"admin\"");
+        }
         if (problem.status() == 503) {
             ctx.response().putHeader("Retry-After", Integer.toString(Problem.RETRY_AFTER_SECONDS));
         }
