@@ -3,6 +3,9 @@ package io.producttagger.training;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
 import io.producttagger.model.ModelException;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
@@ -138,13 +141,14 @@ public final class FineTune {
             int stepsPerEpoch = train.size() / bs;
             long totalSteps = (long) stepsPerEpoch * totalEpochs;
             Tracker tracker = new Tracker(progress, totalEpochs, totalSteps, System.nanoTime());
+            BestParameters best = new BestParameters(model);
             Augmentation augmentation = new Augmentation(Math.max(1, in.width() / 14), true, background(train));
             List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
             ClassifierTrainer.Result last = null;
             if (request.headOnlyEpochs() > 0) {
                 backbone.freezeParameters(true);
                 try {
-                    last = phase("head", 0, model, normalization, train, validation, tracker, cancelled,
+                    last = phase("head", 0, model, normalization, train, validation, tracker, best, cancelled,
                             new ClassifierTrainer.Settings(request.headOnlyEpochs(), bs, request.headLearningRate(),
                                     0.9f, 1e-4f, 0, augmentation, request.seed()), Integer.MAX_VALUE);
                 } finally {
@@ -154,17 +158,23 @@ public final class FineTune {
             }
             if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
                 last = phase("full", request.headOnlyEpochs(), model, normalization, train, validation, tracker,
-                        cancelled, new ClassifierTrainer.Settings(request.epochs(), bs, request.learningRate(), 0.9f,
+                        best, cancelled, new ClassifierTrainer.Settings(request.epochs(), bs, request.learningRate(), 0.9f,
                                 5e-4f, 0, augmentation, request.seed() + 1), request.patience());
                 history.addAll(last.epochs());
             }
             if (cancelled.getAsBoolean()) {
                 throw new TrainingException("the fine-tune was cancelled; nothing was published");
             }
+            Evaluation evaluation = last.validation();
+            if (best.epoch() > 0 && best.accuracy() > evaluation.top1()) {
+                // the last epoch overfitted: publish the best epoch's parameters, evaluated again
+                best.restore();
+                evaluation = evaluate(model, normalization, validation);
+            }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("testSet", "validation split of " + request.datasetName() + " ("
                     + Math.round(request.validationFraction() * 100) + "% of each label, seed " + request.seed() + ")");
-            report.putAll(last.validation().toMap());
+            report.putAll(evaluation.toMap());
             report.put("trainImages", train.size());
             report.put("skipped", loaded.skipped().stream()
                     .map(s -> Map.of("file", s.file(), "reason", s.reason())).toList());
@@ -176,6 +186,7 @@ public final class FineTune {
             training.put("headOnlyEpochs", request.headOnlyEpochs());
             training.put("headLearningRate", request.headLearningRate());
             training.put("epochs", history.size());
+            training.put("bestEpoch", best.accuracy() > last.validation().top1() ? best.epoch() : history.size());
             training.put("plannedEpochs", totalEpochs);
             training.put("learningRate", request.learningRate());
             training.put("batchSize", bs);
@@ -211,7 +222,8 @@ public final class FineTune {
 
     private static ClassifierTrainer.Result phase(String name, int epochOffset, Model model,
             Normalization normalization, LabeledImages train, LabeledImages validation, Tracker tracker,
-            BooleanSupplier cancelled, ClassifierTrainer.Settings settings, int patience) {
+            BestParameters bestParameters, BooleanSupplier cancelled, ClassifierTrainer.Settings settings,
+            int patience) {
         double[] best = {-1};
         int[] sinceBest = {0};
         boolean[] early = {false};
@@ -224,6 +236,7 @@ public final class FineTune {
             @Override
             public void onEpoch(ClassifierTrainer.EpochSummary s) {
                 tracker.epoch(s.validationAccuracy());
+                bestParameters.offer(epochOffset + s.epoch(), s.validationAccuracy());
                 if (s.validationAccuracy() > best[0]) {
                     best[0] = s.validationAccuracy();
                     sinceBest[0] = 0;
@@ -234,6 +247,61 @@ public final class FineTune {
         };
         return new ClassifierTrainer(settings).train(model, normalization, train, validation, listener,
                 () -> early[0] || cancelled.getAsBoolean());
+    }
+
+    /** Evaluates the model in inference mode on a labelled set. */
+    private static Evaluation evaluate(Model model, Normalization normalization, LabeledImages data) {
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss());
+        try (Trainer trainer = model.newTrainer(config)) {
+            return ClassifierTrainer.evaluate(trainer, normalization, data, 250);
+        }
+    }
+
+    /**
+     * A heap copy of the parameters (batch-norm running statistics included) at the epoch with the best
+     * validation accuracy so far: with a few dozen images per label the last epoch is often not the best.
+     */
+    private static final class BestParameters {
+        private final Model model;
+        private byte[] saved;
+        private double accuracy = -1;
+        private int epoch;
+
+        BestParameters(Model model) {
+            this.model = model;
+        }
+
+        void offer(int epochNumber, double validationAccuracy) {
+            if (Double.isNaN(validationAccuracy) || validationAccuracy < accuracy) {
+                return;
+            }
+            accuracy = validationAccuracy;
+            epoch = epochNumber;
+            // DJL's own parameter format: MKL-DNN laid-out arrays cannot be overwritten element-wise
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                model.getBlock().saveParameters(out);
+            } catch (IOException e) {
+                throw new TrainingException("cannot keep the best epoch's parameters: " + e.getMessage(), e);
+            }
+            saved = bytes.toByteArray();
+        }
+
+        void restore() {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved))) {
+                model.getBlock().loadParameters(model.getNDManager(), in);
+            } catch (IOException | ai.djl.MalformedModelException e) {
+                throw new TrainingException("cannot restore the best epoch's parameters: " + e.getMessage(), e);
+            }
+        }
+
+        double accuracy() {
+            return accuracy;
+        }
+
+        int epoch() {
+            return epoch;
+        }
     }
 
     /** Reports progress with an ETA from the mean step time so far. */

@@ -31,7 +31,7 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
     /** Default head-only learning rate. */
     public static final float HEAD_LEARNING_RATE = 0.05f;
     /** Default whole-network learning rate. */
-    public static final float LEARNING_RATE = 0.01f;
+    public static final float LEARNING_RATE = 0.003f;
     /** Default batch size. */
     public static final int BATCH_SIZE = 16;
     /** Default validation fraction. */

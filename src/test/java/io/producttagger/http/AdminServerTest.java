@@ -185,6 +185,26 @@ class AdminServerTest {
     }
 
     @Test
+    void deletingARunningFineTuneCancelsItAndPublishesNothing() throws Exception {
+        HttpResponse<String> r = postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"photos"},"baseModel":"fashion","name":"cancelled",
+                 "headOnlyEpochs":0,"epochs":500,"batchSize":4}""");
+        assertEquals(202, r.statusCode(), r.body());
+        String status = new JsonObject(r.body()).getString("status");
+        HttpResponse<String> deleted = send(adminRequest(status).DELETE());
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        JsonObject job;
+        do {
+            Thread.sleep(100);
+            job = new JsonObject(send(adminRequest(status).GET()).body());
+            assertTrue(System.nanoTime() < deadline, "not cancelled in time: " + job);
+        } while (!"cancelled".equals(job.getString("state")) && !"failed".equals(job.getString("state")));
+        assertEquals("cancelled", job.getString("state"), job.encodePrettily());
+        assertTrue(!Files.exists(registry.store().root().resolve("cancelled")), "nothing published");
+    }
+
+    @Test
     void labelWithTooFewImagesIsRefusedWith422() throws Exception {
         assertProblem(postJson("/admin/v1/fine-tunes", """
                 {"dataset":{"folder":"few"},"baseModel":"fashion","name":"x"}"""), 422, "at least 10 images");
