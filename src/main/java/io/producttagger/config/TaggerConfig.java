@@ -57,8 +57,11 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param jobsDir where job files live ({@code MODEL_ZOO/.jobs} by default)
      * @param queueCapacity jobs that may wait behind the running one
      * @param minImagesPerLabel fewest images a label may have
+     * @param maxUploadBytes largest uploaded {@code .zip} data set (unpacked, it may hold four times as much)
+     * @param maxUploadFiles most entries in an uploaded archive
      */
-    public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel) {}
+    public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
+            long maxUploadBytes, int maxUploadFiles) {}
 
     /**
      * The public HTTP listener.
@@ -126,7 +129,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
-            new Key("finetune.min-images-per-label", "10", "fewest images a fine-tune label may have"));
+            new Key("finetune.min-images-per-label", "10", "fewest images a fine-tune label may have"),
+            new Key("finetune.max-upload-bytes", "104857600", "largest uploaded .zip data set in bytes"),
+            new Key("finetune.max-upload-files", "20000", "most entries in an uploaded .zip data set"));
 
     /**
      * Loads the configuration.
@@ -203,7 +208,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             values.get("finetune.jobs-dir").isEmpty() ? Path.of(text("model.zoo")).resolve(".jobs")
                                     : Path.of(values.get("finetune.jobs-dir")),
                             (int) number("finetune.queue-capacity", 1, 1000),
-                            (int) number("finetune.min-images-per-label", 2, 1_000_000)));
+                            (int) number("finetune.min-images-per-label", 2, 1_000_000),
+                            number("finetune.max-upload-bytes", 1, 1L << 40),
+                            (int) number("finetune.max-upload-files", 1, 10_000_000)));
         }
 
         private boolean bool(String key) {

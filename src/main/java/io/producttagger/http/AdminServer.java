@@ -49,12 +49,12 @@ public final class AdminServer implements AutoCloseable {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("admin", 2);
         Router router = Router.router(vertx);
         router.route().handler(new AdminAuth(admin.token()));
-        new FineTuneRoutes(jobs, new DataRoot(config.fineTune().dataRoot()), config.fineTune().minImagesPerLabel(),
-                pool).addRoutes(router);
+        new FineTuneRoutes(jobs, new DataRoot(config.fineTune().dataRoot()), config.fineTune(), pool)
+                .addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         FailureHandler failures = new FailureHandler();
         router.route().failureHandler(failures);
-        for (int status : new int[] {404, 405, 413}) {
+        for (int status : new int[] {404, 405, 413, 415}) {
             router.errorHandler(status, failures);
         }
         HttpServer server = vertx.createHttpServer().requestHandler(router);

@@ -43,6 +43,8 @@ final class FailureHandler implements Handler<RoutingContext> {
         return switch (status) {
             case 404 -> "no route for " + ctx.request().method() + " " + ctx.request().path();
             case 405 -> ctx.request().method() + " is not allowed on " + ctx.request().path();
+            case 415 -> "the Content-Type '" + ctx.request().getHeader("Content-Type") + "' is not accepted by "
+                    + ctx.request().method() + " " + ctx.request().path();
             case 413 -> "the request body is larger than the limit (server.max-body-bytes, "
                     + "TAGGER_SERVER_MAX_BODY_BYTES)";
             default -> Problem.titleFor(status);

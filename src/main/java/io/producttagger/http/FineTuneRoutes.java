@@ -1,6 +1,8 @@
 package io.producttagger.http;
 
+import io.producttagger.config.TaggerConfig;
 import io.producttagger.training.DataRoot;
+import io.producttagger.training.DatasetArchive;
 import io.producttagger.training.FineTuneJob;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.FineTuneRequest;
@@ -11,8 +13,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
 /**
- * {@code /admin/v1/fine-tunes}: submit a fine-tune (202), read its state, follow it as Server-Sent Events,
- * cancel it.
+ * {@code /admin/v1/fine-tunes}: submit a fine-tune (202) naming a folder under the data root (JSON) or
+ * uploading a {@code .zip} of label folders, read its state, follow it as Server-Sent Events, cancel it.
  */
 final class FineTuneRoutes {
 
@@ -23,19 +25,26 @@ final class FineTuneRoutes {
     private final FineTuneJobs jobs;
     private final DataRoot dataRoot;
     private final int minImagesPerLabel;
+    private final long maxUploadBytes;
+    private final DatasetArchive archive;
     private final WorkerExecutor pool;
 
-    FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, int minImagesPerLabel, WorkerExecutor pool) {
+    FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, WorkerExecutor pool) {
         this.jobs = jobs;
         this.dataRoot = dataRoot;
-        this.minImagesPerLabel = minImagesPerLabel;
+        this.minImagesPerLabel = settings.minImagesPerLabel();
+        this.maxUploadBytes = settings.maxUploadBytes();
+        this.archive = new DatasetArchive(settings.maxUploadFiles(), settings.maxUploadBytes() * 4);
         this.pool = pool;
     }
 
     void addRoutes(Router router) {
-        router.post("/admin/v1/fine-tunes")
+        router.post("/admin/v1/fine-tunes").consumes("application/json")
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
                 .handler(this::submit);
+        router.post("/admin/v1/fine-tunes").consumes("application/zip")
+                .handler(BodyHandler.create(false).setBodyLimit(maxUploadBytes))
+                .handler(this::upload);
         router.get("/admin/v1/fine-tunes/:id").handler(ctx -> pool.executeBlocking(
                 () -> jobs.get(ctx.pathParam("id")), false)
                 .onSuccess(job -> json(ctx, 200, job)).onFailure(ctx::fail));
@@ -56,7 +65,37 @@ final class FineTuneRoutes {
             ctx.fail(e);
             return;
         }
-        pool.executeBlocking(() -> jobs.submit(request), false).onSuccess(job -> {
+        queue(ctx, () -> jobs.submit(request));
+    }
+
+    /**
+     * Takes a {@code .zip} of label folders as the body and the settings as query parameters
+     * ({@code ?baseModel=fashion&name=shoes&epochs=8}); the archive is unpacked under the data root's
+     * {@code uploads/} folder first.
+     */
+    private void upload(RoutingContext ctx) {
+        byte[] zip = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        JsonObject params = new JsonObject();
+        ctx.queryParams().forEach(e -> params.put(e.getKey(),
+                e.getKey().equals("baseModel") || e.getKey().equals("name") ? e.getValue() : number(e.getValue())));
+        queue(ctx, () -> {
+            String id = java.util.UUID.randomUUID().toString();
+            java.nio.file.Path folder = archive.unpack(zip, dataRoot.root().resolve("uploads").resolve(id));
+            params.put("dataset", new JsonObject().put("folder", dataRoot.root().relativize(folder).toString()));
+            return jobs.submit(parse(params));
+        });
+    }
+
+    private static Object number(String v) {
+        try {
+            return v.contains(".") ? (Object) Double.parseDouble(v) : (Object) Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return v;
+        }
+    }
+
+    private void queue(RoutingContext ctx, java.util.concurrent.Callable<FineTuneJob> submit) {
+        pool.executeBlocking(submit, false).onSuccess(job -> {
             String status = "/admin/v1/fine-tunes/" + job.id();
             ctx.response().putHeader("Location", status);
             json(ctx, 202, new JsonObject().put("id", job.id()).put("status", status).put("state", job.state()));

@@ -205,6 +205,31 @@ class AdminServerTest {
     }
 
     @Test
+    void uploadedZipOfLabelFoldersIsAccepted() throws Exception {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (var files = Files.walk(tmp.resolve("data/photos"))) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                entries.put("shoes/" + tmp.resolve("data/photos").relativize(p), Files.readAllBytes(p));
+            }
+        }
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion&name=uploaded"
+                + "&headOnlyEpochs=1&epochs=0&batchSize=8").header("Content-Type", "application/zip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(io.producttagger.training.DatasetArchiveTestAccess
+                        .zip(entries))));
+        assertEquals(202, r.statusCode(), r.body());
+        send(adminRequest(new JsonObject(r.body()).getString("status")).DELETE());
+    }
+
+    @Test
+    void zipSlipUploadIsRefusedWith422() throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion")
+                .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(
+                        io.producttagger.training.DatasetArchiveTestAccess.zip(Map.of("../../evil.jpg",
+                                new byte[] {1})))));
+        assertProblem(r, 422, "zip slip");
+    }
+
+    @Test
     void labelWithTooFewImagesIsRefusedWith422() throws Exception {
         assertProblem(postJson("/admin/v1/fine-tunes", """
                 {"dataset":{"folder":"few"},"baseModel":"fashion","name":"x"}"""), 422, "at least 10 images");
