@@ -109,15 +109,13 @@ final class FineTuneRoutes {
                     + "\"baseModel\":\"fashion\",\"name\":\"shoes\"}");
         }
         JsonObject dataset = body.getJsonObject("dataset");
-        if (dataset == null || dataset.getString("folder") == null) {
-            if (dataset != null && dataset.getString("manifest") != null) {
-                throw new HttpProblem(422, "manifest data sets are not supported yet; give {\"folder\": \"PATH\"} "
-                        + "with one sub-folder per label");
-            }
-            throw new HttpProblem(422, "the request needs \"dataset\": {\"folder\": \"PATH\"}, a folder of label "
-                    + "folders relative to the data root (finetune.data-root)");
+        String folder = dataset == null ? null
+                : dataset.getString("folder") != null ? dataset.getString("folder") : dataset.getString("manifest");
+        if (folder == null) {
+            throw new HttpProblem(422, "the request needs \"dataset\": {\"folder\": \"PATH\"} (one sub-folder per "
+                    + "label) or {\"manifest\": \"FILE.csv\"} (path,label lines), relative to the data root "
+                    + "(finetune.data-root)");
         }
-        String folder = dataset.getString("folder");
         String base = body.getString("baseModel");
         if (base == null || base.isBlank()) {
             throw new HttpProblem(422, "the request needs \"baseModel\", the model to start from (e.g. \"fashion\")");

@@ -91,7 +91,7 @@ public final class FineTune {
         } catch (IllegalArgumentException e) {
             throw new TrainingException.Invalid(e.getMessage());
         }
-        LabeledFolderDataset.scan(request.dataset(), base.labels()).requireAtLeast(request.minImagesPerLabel());
+        LabeledFolderDataset.open(request.dataset(), base.labels()).requireAtLeast(request.minImagesPerLabel());
         return base;
     }
 
@@ -111,7 +111,7 @@ public final class FineTune {
         ImagePipeline pipeline = new ImagePipeline(decoder, base.preprocessing(), in.width(), in.height(),
                 in.channels());
         Normalization normalization = pipeline.normalization();
-        LabeledFolderDataset dataset = LabeledFolderDataset.scan(request.dataset(), base.labels());
+        LabeledFolderDataset dataset = LabeledFolderDataset.open(request.dataset(), base.labels());
         LabeledFolderDataset.Loaded loaded = dataset.load(pipeline, in.width(), in.height(), in.channels());
         LabeledFolderDataset dataCheck = new LabeledFolderDataset(dataset.folder(), countsAfterSkipping(dataset,
                 loaded.images()));

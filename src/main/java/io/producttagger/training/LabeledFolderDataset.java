@@ -14,10 +14,11 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * A data set given as a folder of label folders ({@code LABEL/IMAGE.jpg}), read through the same
- * {@link ImagePipeline} serving uses so training and serving cannot drift.
+ * A data set given as a folder of label folders ({@code LABEL/IMAGE.jpg}) or a CSV manifest of
+ * {@code path,label} lines, read through the same {@link ImagePipeline} serving uses so training and serving
+ * cannot drift.
  *
- * @param folder the data set folder
+ * @param folder the data set folder (for a manifest, the folder its paths are relative to)
  * @param files the image files of each label, labels in their training order
  */
 public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
@@ -49,6 +50,58 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
     }
 
     /**
+     * Opens a data set without decoding it: a folder of label folders, or a {@code .csv} manifest.
+     *
+     * @see #scan
+     * @see #scanManifest
+     */
+    public static LabeledFolderDataset open(Path dataset, List<String> preferredOrder) {
+        if (Files.isRegularFile(dataset) && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            return scanManifest(dataset, preferredOrder);
+        }
+        return scan(dataset, preferredOrder);
+    }
+
+    /**
+     * Reads a CSV manifest of {@code path,label} lines (an optional {@code path,label} header; paths relative to
+     * the manifest's folder, which they may not leave).
+     *
+     * @throws TrainingException.Invalid naming the first bad line
+     */
+    public static LabeledFolderDataset scanManifest(Path csv, List<String> preferredOrder) {
+        Path folder = csv.toAbsolutePath().normalize().getParent();
+        DataRoot root = new DataRoot(folder);
+        Map<String, List<Path>> byLabel = new java.util.TreeMap<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(csv);
+        } catch (IOException e) {
+            throw new TrainingException.Invalid("cannot read the manifest " + csv + ": " + e.getMessage());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#") || (i == 0 && line.equalsIgnoreCase("path,label"))) {
+                continue;
+            }
+            int comma = line.lastIndexOf(',');
+            if (comma <= 0 || comma == line.length() - 1) {
+                throw new TrainingException.Invalid("line " + (i + 1) + " of " + csv.getFileName()
+                        + " is not 'path,label': " + line);
+            }
+            String label = line.substring(comma + 1).strip();
+            Path file;
+            try {
+                file = root.resolve(line.substring(0, comma).strip());
+            } catch (TrainingException.Invalid e) {
+                throw new TrainingException.Invalid("line " + (i + 1) + " of " + csv.getFileName() + ": "
+                        + e.getMessage());
+            }
+            byLabel.computeIfAbsent(label, k -> new ArrayList<>()).add(file);
+        }
+        return ordered(csv, byLabel, preferredOrder);
+    }
+
+    /**
      * Lists a folder's label folders and their images without decoding them.
      *
      * @param preferredOrder labels in the order a base model has them; used when the folder holds exactly
@@ -74,10 +127,16 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
         } catch (IOException e) {
             throw new TrainingException.Invalid("cannot read the data set folder " + folder + ": " + e.getMessage());
         }
+        return ordered(folder, byLabel, preferredOrder);
+    }
+
+    private static LabeledFolderDataset ordered(Path source, Map<String, List<Path>> byLabel,
+            List<String> preferredOrder) {
         if (byLabel.size() < 2) {
-            throw new TrainingException.Invalid("the data set folder " + folder + " has " + byLabel.size()
-                    + " label folder(s); it needs at least two (LABEL/IMAGE.jpg)");
+            throw new TrainingException.Invalid("the data set " + source + " has " + byLabel.size()
+                    + " label(s); it needs at least two (LABEL/IMAGE.jpg, or path,label lines)");
         }
+        Path folder = Files.isDirectory(source) ? source : source.toAbsolutePath().getParent();
         Map<String, List<Path>> ordered = new LinkedHashMap<>();
         if (preferredOrder != null && Set.copyOf(preferredOrder).equals(byLabel.keySet())) {
             preferredOrder.forEach(l -> ordered.put(l, byLabel.get(l)));

@@ -81,6 +81,19 @@ class FineTuneTest {
     }
 
     @Test
+    void csvManifestListsImagesByLabelAndMayNotLeaveItsFolder() throws Exception {
+        Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 2);
+        Path csv = Files.writeString(data.resolve("set.csv"), "path,label\nbags/img0.jpg,bag\nbags/img1.jpg,bag\n"
+                + "trousers/img0.jpg,trouser\n");
+        LabeledFolderDataset set = LabeledFolderDataset.open(csv, null);
+        assertEquals(List.of("bag", "trouser"), set.labels());
+        assertEquals(2, set.files().get("bag").size());
+        Files.writeString(csv, "../outside.jpg,bag\nbags/img0.jpg,x\n");
+        TrainingException e = assertThrows(TrainingException.Invalid.class, () -> LabeledFolderDataset.open(csv, null));
+        assertTrue(e.getMessage().contains("line 1"), e.getMessage());
+    }
+
+    @Test
     void dataRootRejectsAbsoluteAndDotDotPaths() throws Exception {
         DataRoot root = new DataRoot(Files.createDirectories(tmp.resolve("root")));
         assertThrows(TrainingException.Invalid.class, () -> root.resolve("/etc"));
