@@ -6,6 +6,7 @@ import io.producttagger.training.DatasetArchive;
 import io.producttagger.training.FineTuneJob;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.FineTuneRequest;
+import io.producttagger.training.TrainingException;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -112,13 +113,13 @@ final class FineTuneRoutes {
         String folder = dataset == null ? null
                 : dataset.getString("folder") != null ? dataset.getString("folder") : dataset.getString("manifest");
         if (folder == null) {
-            throw new HttpProblem(422, "the request needs \"dataset\": {\"folder\": \"PATH\"} (one sub-folder per "
+            throw new TrainingException.Invalid("the request needs \"dataset\": {\"folder\": \"PATH\"} (one sub-folder per "
                     + "label) or {\"manifest\": \"FILE.csv\"} (path,label lines), relative to the data root "
                     + "(finetune.data-root)");
         }
         String base = body.getString("baseModel");
         if (base == null || base.isBlank()) {
-            throw new HttpProblem(422, "the request needs \"baseModel\", the model to start from (e.g. \"fashion\")");
+            throw new TrainingException.Invalid("the request needs \"baseModel\", the model to start from (e.g. \"fashion\")");
         }
         String baseVersion = null;
         int at = base.indexOf('@');

@@ -113,9 +113,9 @@ public final class FineTune {
         Normalization normalization = pipeline.normalization();
         LabeledFolderDataset dataset = LabeledFolderDataset.open(request.dataset(), base.labels());
         LabeledFolderDataset.Loaded loaded = dataset.load(pipeline, in.width(), in.height(), in.channels());
-        LabeledFolderDataset dataCheck = new LabeledFolderDataset(dataset.folder(), countsAfterSkipping(dataset,
-                loaded.images()));
-        dataCheck.requireAtLeast(request.minImagesPerLabel());
+        LabeledFolderDataset.requireAtLeast(readable(dataset.labels(), loaded.images()),
+                request.minImagesPerLabel(), "readable in " + dataset.folder() + " after skipping "
+                        + loaded.skipped().size() + " unreadable image(s)");
         LabeledImages[] split = split(loaded.images(), request.validationFraction(), request.seed());
         LabeledImages train = split[0];
         LabeledImages validation = split[1];
@@ -369,16 +369,15 @@ public final class FineTune {
                 all.select(val.stream().mapToInt(Integer::intValue).toArray())};
     }
 
-    private static Map<String, List<java.nio.file.Path>> countsAfterSkipping(LabeledFolderDataset dataset,
-            LabeledImages images) {
-        Map<String, List<java.nio.file.Path>> out = new LinkedHashMap<>();
-        List<String> labels = dataset.labels();
+    /** Counts the decoded images of each label. */
+    private static Map<String, Integer> readable(List<String> labels, LabeledImages images) {
         int[] counts = new int[labels.size()];
         for (int l : images.labels()) {
             counts[l]++;
         }
+        Map<String, Integer> out = new LinkedHashMap<>();
         for (int i = 0; i < labels.size(); i++) {
-            out.put(labels.get(i), dataset.files().get(labels.get(i)).subList(0, counts[i]));
+            out.put(labels.get(i), counts[i]);
         }
         return out;
     }

@@ -20,7 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,6 @@ public final class FineTuneJobs implements AutoCloseable {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Map<String, FineTuneJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> cancels = new ConcurrentHashMap<>();
-    private final Map<String, Consumer<FineTuneJob>> listeners = new ConcurrentHashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
 
     /**
@@ -144,20 +142,6 @@ public final class FineTuneJobs implements AutoCloseable {
         return get(id);
     }
 
-    /**
-     * Registers a callback for every state change of any job (one per key; replaces an earlier one).
-     *
-     * @param key identifies the listener for {@link #unlisten}
-     */
-    public void listen(String key, Consumer<FineTuneJob> listener) {
-        listeners.put(key, listener);
-    }
-
-    /** Removes a listener. */
-    public void unlisten(String key) {
-        listeners.remove(key);
-    }
-
     private void run(String id, FineTuneRequest request, AtomicBoolean cancel) {
         if (cancel.get() || get(id).finished()) {
             return;
@@ -198,13 +182,6 @@ public final class FineTuneJobs implements AutoCloseable {
         if (persist) {
             write(job);
         }
-        listeners.values().forEach(l -> {
-            try {
-                l.accept(job);
-            } catch (RuntimeException e) {
-                LOG.debug("fine-tune listener failed", e);
-            }
-        });
         return job;
     }
 

@@ -157,15 +157,27 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
      * @throws TrainingException.Invalid naming each label that has too few
      */
     public void requireAtLeast(int min) {
-        List<String> short_ = new ArrayList<>();
-        files.forEach((label, list) -> {
-            if (list.size() < min) {
-                short_.add("'" + label + "' has " + list.size());
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        files.forEach((label, list) -> counts.put(label, list.size()));
+        requireAtLeast(counts, min, "in " + folder);
+    }
+
+    /**
+     * Throws unless every label count is at least {@code min}.
+     *
+     * @param where what the counts are of, for the message
+     * @throws TrainingException.Invalid naming each label that has too few
+     */
+    static void requireAtLeast(Map<String, Integer> counts, int min, String where) {
+        List<String> tooFew = new ArrayList<>();
+        counts.forEach((label, n) -> {
+            if (n < min) {
+                tooFew.add("'" + label + "' has " + n);
             }
         });
-        if (!short_.isEmpty()) {
+        if (!tooFew.isEmpty()) {
             throw new TrainingException.Invalid("every label needs at least " + min + " images "
-                    + "(finetune.min-images-per-label); " + String.join(", ", short_) + " in " + folder);
+                    + "(finetune.min-images-per-label); " + String.join(", ", tooFew) + " " + where);
         }
     }
 

@@ -52,6 +52,29 @@ class FineTuneJobsTest {
     }
 
     @Test
+    void secondJobWaitsInTheQueueAndCancellingItKeepsItFromStarting() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
+        FineTuneRequest slow = new FineTuneRequest(data, "photos", "fashion", null, "first", 0, 500, 0.05f, 0.003f,
+                4, 0.2, 10, 1000, 1);
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
+            FineTuneJob first = jobs.submit(slow);
+            FineTuneJob second = jobs.submit(FineTuneRequest.of(data, "fashion", "second", 10));
+            assertEquals(FineTuneJob.QUEUED, jobs.get(second.id()).state());
+            assertEquals(FineTuneJob.CANCELLED, jobs.cancel(second.id()).state());
+            jobs.cancel(first.id());
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!jobs.get(first.id()).finished()) {
+                assertTrue(System.nanoTime() < deadline, "first job did not stop");
+                Thread.sleep(50);
+            }
+            assertEquals(FineTuneJob.CANCELLED, jobs.get(first.id()).state());
+            assertEquals(FineTuneJob.CANCELLED, jobs.get(second.id()).state(), "the cancelled job never ran");
+        }
+        assertTrue(!Files.exists(zoo.resolve("first")) && !Files.exists(zoo.resolve("second")), "nothing published");
+    }
+
+    @Test
     void unknownJobIdIsReported() {
         try (FineTuneJobs jobs = jobs(tmp.resolve("zoo"), tmp.resolve("jobs"))) {
             assertThrows(TrainingException.UnknownJob.class, () -> jobs.get("nope"));
