@@ -101,7 +101,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
     public record Key(String name, String defaultValue, String help) {
         /** The environment variable that sets this key. */
         public String envName() {
-            return "TAGGER_" + name.toUpperCase(Locale.ROOT).replace('.', '_');
+            return "TAGGER_" + name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
         }
     }
 

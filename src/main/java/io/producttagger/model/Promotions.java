@@ -74,7 +74,9 @@ public final class Promotions {
         if (stack.isEmpty() && from != null) {
             stack.add(from);
         }
-        stack.add(version);
+        if (stack.isEmpty() || !stack.get(stack.size() - 1).equals(version)) {
+            stack.add(version); // promoting the serving version again is not a step to roll back over
+        }
         return record(name, stack, h, new Change("promote", from, version, Instant.now().toString()));
     }
 
