@@ -43,7 +43,8 @@ final class FineTuneRoutes {
         router.post("/admin/v1/fine-tunes").consumes("application/json")
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
                 .handler(this::submit);
-        router.post("/admin/v1/fine-tunes").consumes("application/zip")
+        router.post("/admin/v1/fine-tunes").consumes("application/zip").consumes("application/gzip")
+                .consumes("application/x-gzip").consumes("application/x-tar")
                 .handler(BodyHandler.create(false).setBodyLimit(maxUploadBytes))
                 .handler(this::upload);
         router.get("/admin/v1/fine-tunes/:id").handler(ctx -> pool.executeBlocking(
@@ -70,7 +71,7 @@ final class FineTuneRoutes {
     }
 
     /**
-     * Takes a {@code .zip} of label folders as the body and the settings as query parameters
+     * Takes a {@code .zip} or {@code .tar.gz} of label folders as the body and the settings as query parameters
      * ({@code ?baseModel=fashion&name=shoes&epochs=8}); the archive is unpacked under the data root's
      * {@code uploads/} folder first.
      */

@@ -77,6 +77,57 @@ class DatasetArchiveTest {
         assertTrue(e.getMessage().contains("uncompressed"), e.getMessage());
     }
 
+    /** Builds a gzipped ustar archive of (name, type, content) entries. */
+    static byte[] tarGz(String[][] entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
+            for (String[] e : entries) {
+                byte[] body = e[2].getBytes();
+                byte[] h = new byte[512];
+                put(h, 0, e[0]);
+                put(h, 100, "0000644");
+                put(h, 124, String.format("%011o", body.length));
+                h[156] = (byte) e[1].charAt(0);
+                if (e[1].equals("2")) {
+                    put(h, 157, "/etc/passwd");
+                }
+                put(h, 257, "ustar");
+                put(h, 263, "00");
+                out.write(h);
+                out.write(body);
+                out.write(new byte[(512 - body.length % 512) % 512]);
+            }
+            out.write(new byte[1024]);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void put(byte[] h, int off, String s) {
+        byte[] b = s.getBytes();
+        System.arraycopy(b, 0, h, off, b.length);
+    }
+
+    @Test
+    void unpacksTarGzOfLabelFolders() throws Exception {
+        Path out = archive.unpack(tarGz(new String[][] {{"a/", "5", ""}, {"a/1.jpg", "0", "x"}, {"b/2.jpg", "0", "yy"}}),
+                tmp.resolve("u"));
+        assertEquals("yy", Files.readString(out.resolve("b/2.jpg")));
+    }
+
+    @Test
+    void refusesSymlinkInTar() {
+        TrainingException e = assertThrows(TrainingException.Invalid.class, () -> archive.unpack(
+                tarGz(new String[][] {{"a/link.jpg", "2", ""}}), tmp.resolve("u")));
+        assertTrue(e.getMessage().contains("link"), e.getMessage());
+    }
+
+    @Test
+    void refusesDotDotInTar() {
+        assertThrows(TrainingException.Invalid.class, () -> archive.unpack(
+                tarGz(new String[][] {{"a/../../evil.jpg", "0", "x"}}), tmp.resolve("u")));
+        assertFalse(Files.exists(tmp.resolve("evil.jpg")));
+    }
+
     @Test
     void refusesBytesThatAreNotAZip() {
         assertThrows(TrainingException.Invalid.class,
