@@ -50,6 +50,8 @@ class AdminServerTest {
     private static TaggerServer server;
     private static JsonObject fineTuned;
     private static List<JsonObject> events;
+    private static final List<String> failuresWhileTraining = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final AtomicInteger classifiedWhileTraining = new AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -106,6 +108,41 @@ class AdminServerTest {
     /** Runs one fine-tune through the API (once per class), following its Server-Sent Events to the end. */
     private static synchronized JsonObject fineTuned() throws Exception {
         if (fineTuned == null) {
+            AtomicBoolean training = new AtomicBoolean(true);
+            byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 1, 200, ".jpg");
+            Thread client = new Thread(() -> {
+                while (training.get()) {
+                    try {
+                        HttpResponse<String> c = classify(photo);
+                        if (c.statusCode() == 200) {
+                            classifiedWhileTraining.incrementAndGet();
+                        } else {
+                            failuresWhileTraining.add(c.statusCode() + " " + c.body());
+                        }
+                    } catch (Exception e) {
+                        failuresWhileTraining.add(e.toString());
+                    }
+                }
+            });
+            client.start();
+            try {
+                runFineTune();
+            } finally {
+                training.set(false);
+                client.join();
+            }
+        }
+        return fineTuned;
+    }
+
+    private static HttpResponse<String> classify(byte[] photo) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/classify"))
+                .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void runFineTune() throws Exception {
+        {
             HttpResponse<String> r = postJson("/admin/v1/fine-tunes", """
                     {"dataset":{"folder":"photos"},"baseModel":"fashion","name":"fashion",
                      "headOnlyEpochs":3,"epochs":3,"batchSize":8,"validationFraction":0.25}""");
@@ -118,7 +155,6 @@ class AdminServerTest {
                     .map(l -> new JsonObject(l.substring(6))).collect(Collectors.toList());
             fineTuned = new JsonObject(send(adminRequest(status).GET()).body());
         }
-        return fineTuned;
     }
 
     @Test
@@ -134,6 +170,14 @@ class AdminServerTest {
                 && e.getDouble("loss") != null && e.getValue("etaSeconds") != null), "progress events: " + events);
         assertEquals("1", registry.store().servingVersion("fashion").orElseThrow(),
                 "a fine-tuned version does not serve until promoted");
+    }
+
+    @Test
+    void servingKeepsAnsweringWhileAFineTuneTrains() throws Exception {
+        fineTuned();
+        assertTrue(failuresWhileTraining.isEmpty(), "failed requests: " + failuresWhileTraining);
+        assertTrue(classifiedWhileTraining.get() > 0, "some requests ran during training");
+        System.out.println("classified during the fine-tune: " + classifiedWhileTraining.get());
     }
 
     @Test
