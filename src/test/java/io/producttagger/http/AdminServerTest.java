@@ -64,6 +64,11 @@ class AdminServerTest {
         config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), Map.of("server.port", "0",
                 "server.host", "127.0.0.1", "admin.port", "0", "model.zoo", zoo.toString(),
                 "finetune.data-root", data.toString()));
+        // a job the previous process was running when it died
+        Files.createDirectories(config.fineTune().jobsDir());
+        Files.writeString(config.fineTune().jobsDir().resolve("crashed.json"), """
+                {"id":"crashed","state":"running","request":{"name":"shoes"},"phase":"full","epoch":2,"epochs":5,
+                 "model":"shoes","created":"2026-11-28T10:00:00Z","updated":"2026-11-28T10:01:00Z"}""");
         registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(config.vision().maxPixels()),
                 Classifier.Observer.NONE);
         jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
@@ -307,6 +312,14 @@ class AdminServerTest {
                 + "/admin/v1/models/fashion/rollback")).header("Authorization", "Bearer wrong")
                 .POST(HttpRequest.BodyPublishers.noBody()));
         assertProblem(r, 401, "not the admin token");
+    }
+
+    @Test
+    void jobRunningWhenThePreviousProcessDiedIsReportedFailed() throws Exception {
+        JsonObject job = new JsonObject(send(adminRequest("/admin/v1/fine-tunes/crashed").GET()).body());
+        assertEquals("failed", job.getString("state"), job.encode());
+        assertTrue(job.getString("error").contains("interrupted by a restart"), job.encode());
+        assertEquals("1", registry.store().servingVersion("fashion").orElseThrow(), "serving model untouched");
     }
 
     @Test
