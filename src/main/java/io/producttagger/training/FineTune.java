@@ -112,7 +112,8 @@ public final class FineTune {
                 in.channels());
         Normalization normalization = pipeline.normalization();
         LabeledFolderDataset dataset = LabeledFolderDataset.open(request.dataset(), base.labels());
-        LabeledFolderDataset.Loaded loaded = dataset.load(pipeline, in.width(), in.height(), in.channels());
+        LabeledFolderDataset.Loaded loaded = dataset.load(pipeline, in.width(), in.height(), in.channels(),
+                cancelled);
         LabeledFolderDataset.requireAtLeast(readable(dataset.labels(), loaded.images()),
                 request.minImagesPerLabel(), "readable in " + dataset.folder() + " after skipping "
                         + loaded.skipped().size() + " unreadable image(s)");

@@ -181,8 +181,14 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
         }
     }
 
-    /** Decodes every image through the pipeline, skipping (and listing) those that cannot be read. */
-    public Loaded load(ImagePipeline pipeline, int width, int height, int channels) {
+    /**
+     * Decodes every image through the pipeline, skipping (and listing) those that cannot be read.
+     *
+     * @param cancelled polled between images
+     * @throws TrainingException when cancelled
+     */
+    public Loaded load(ImagePipeline pipeline, int width, int height, int channels,
+            java.util.function.BooleanSupplier cancelled) {
         int per = width * height * channels;
         java.io.ByteArrayOutputStream pixels = new java.io.ByteArrayOutputStream();
         List<Integer> labels = new ArrayList<>();
@@ -190,6 +196,9 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
         int index = 0;
         for (List<Path> list : files.values()) {
             for (Path file : list) {
+                if (cancelled.getAsBoolean()) {
+                    throw new TrainingException("cancelled while reading the images; nothing was published");
+                }
                 String rel = folder.relativize(file).toString();
                 try {
                     byte[] px = pipeline.pixels(Files.readAllBytes(file));
