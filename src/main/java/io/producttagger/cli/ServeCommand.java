@@ -1,6 +1,11 @@
 package io.producttagger.cli;
 
+import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.http.AdminServer;
+import io.producttagger.model.Promotions;
+import io.producttagger.training.FineTune;
+import io.producttagger.training.FineTuneJobs;
 import io.producttagger.http.TaggerMetrics;
 import io.producttagger.http.TaggerServer;
 import io.producttagger.model.ModelRegistry;
@@ -14,7 +19,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code serve}: runs the HTTP service until SIGTERM/SIGINT, then shuts down gracefully. */
+/**
+ * {@code serve}: runs the public HTTP service and, unless {@code admin.enabled=false}, the authenticated admin
+ * listener with the fine-tune queue, until SIGTERM/SIGINT, then shuts down gracefully.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the HTTP tagging service.")
 final class ServeCommand implements Callable<Integer> {
 
@@ -46,9 +54,26 @@ final class ServeCommand implements Callable<Integer> {
         TaggerMetrics metrics = new TaggerMetrics();
         ModelRegistry registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
                 new ImageDecoder(config.vision().maxPixels()), metrics.classifierObserver());
+        FineTuneJobs jobs = null;
+        AdminServer admin = null;
+        if (config.admin().enabled()) {
+            if (config.admin().token().isEmpty()) {
+                throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
+                        + "or disable it with admin.enabled=false");
+            }
+            jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
+                    config.fineTune().jobsDir(), config.fineTune().queueCapacity());
+            admin = AdminServer.start(config, jobs, new Promotions(registry));
+        }
         TaggerServer server = TaggerServer.start(config, registry, metrics);
         CountDownLatch stopped = new CountDownLatch(1);
+        AdminServer adminServer = admin;
+        FineTuneJobs fineTunes = jobs;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (adminServer != null) {
+                adminServer.close();
+                fineTunes.close();
+            }
             server.close();
             registry.close();
             stopped.countDown();

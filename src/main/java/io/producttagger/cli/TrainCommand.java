@@ -1,5 +1,6 @@
 package io.producttagger.cli;
 
+import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelRef;
@@ -7,8 +8,11 @@ import io.producttagger.model.ModelStore;
 import io.producttagger.training.Augmentation;
 import io.producttagger.training.ClassifierTrainer;
 import io.producttagger.training.FashionMnist;
+import io.producttagger.training.FineTune;
+import io.producttagger.training.FineTuneRequest;
 import io.producttagger.training.LabeledImages;
 import io.producttagger.training.ModelTraining;
+import io.producttagger.vision.ImageDecoder;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,29 +23,52 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code train}: trains a model on Fashion-MNIST IDX files and publishes it as a new version. */
+/**
+ * {@code train}: trains a model on Fashion-MNIST IDX files, or with {@code --base} fine-tunes a published model
+ * on a folder of label folders (the same code the admin API runs), and publishes it as a new version.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model on Fashion-MNIST and publish it to the model zoo.")
+        description = {"Train a model on Fashion-MNIST and publish it to the model zoo.",
+            "With --base, fine-tune a published model on --data DIR holding one folder of images per label."})
 final class TrainCommand implements Callable<Integer> {
 
     @ParentCommand
     private TaggerCommand parent;
 
     @Option(names = "--data", paramLabel = "DIR", description = "folder with the Fashion-MNIST IDX files "
-            + "(default: ${DEFAULT-VALUE})")
+            + "(default: ${DEFAULT-VALUE}), or with --base a folder of label folders")
     private Path data = FashionMnist.DEBIAN_DIR;
 
-    @Option(names = "--name", description = "model name to publish under (default: ${DEFAULT-VALUE})")
-    private String name = "fashion";
+    @Option(names = "--base", paramLabel = "NAME[@VERSION]",
+            description = "fine-tune this published model on the label folders in --data")
+    private String base;
 
-    @Option(names = "--epochs", description = "passes over the training set (default: ${DEFAULT-VALUE})")
-    private int epochs = 20;
+    @Option(names = "--head-epochs", description = "fine-tune: epochs training only the new head "
+            + "(default: " + FineTuneRequest.HEAD_ONLY_EPOCHS + ")")
+    private int headEpochs = FineTuneRequest.HEAD_ONLY_EPOCHS;
 
-    @Option(names = "--batch-size", description = "images per step (default: ${DEFAULT-VALUE})")
-    private int batchSize = 128;
+    @Option(names = "--head-lr", description = "fine-tune: learning rate of the head-only epochs (default: "
+            + FineTuneRequest.HEAD_LEARNING_RATE + ")")
+    private float headLearningRate = FineTuneRequest.HEAD_LEARNING_RATE;
 
-    @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
-    private float learningRate = 0.1f;
+    @Option(names = "--validation", description = "fine-tune: fraction of each label held out (default: "
+            + FineTuneRequest.VALIDATION_FRACTION + ")")
+    private double validationFraction = FineTuneRequest.VALIDATION_FRACTION;
+
+    @Option(names = "--name", description = "model name to publish under (default: fashion, or the base's name)")
+    private String name;
+
+    @Option(names = "--epochs", description = "passes over the training set (default: 20; fine-tune: "
+            + FineTuneRequest.EPOCHS + " whole-network epochs after the head-only ones)")
+    private Integer epochs;
+
+    @Option(names = "--batch-size", description = "images per step (default: 128; fine-tune: "
+            + FineTuneRequest.BATCH_SIZE + ")")
+    private Integer batchSize;
+
+    @Option(names = "--lr", description = "peak learning rate (default: 0.1; fine-tune: "
+            + FineTuneRequest.LEARNING_RATE + ")")
+    private Float learningRate;
 
     @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
     private float weightDecay = 5e-4f;
@@ -82,6 +109,13 @@ final class TrainCommand implements Callable<Integer> {
         var config = parent.config(Map.of());
         PrintStream out = System.out;
         ModelStore store = new ModelStore(config.modelZoo());
+        if (base != null) {
+            return fineTune(config, store, out);
+        }
+        String name = this.name != null ? this.name : "fashion";
+        int epochs = this.epochs != null ? this.epochs : 20;
+        int batchSize = this.batchSize != null ? this.batchSize : 128;
+        float learningRate = this.learningRate != null ? this.learningRate : 0.1f;
         LabeledImages train = FashionMnist.train(data).head(limit);
         LabeledImages test = FashionMnist.test(data).head(testLimit);
         var settings = new ClassifierTrainer.Settings(epochs, batchSize, learningRate, 0.9f, weightDecay,
@@ -127,6 +161,47 @@ final class TrainCommand implements Callable<Integer> {
                 manifest.version(), 100 * ((Number) manifest.metrics().get("top1")).doubleValue(),
                 manifest.training().get("trainingSeconds"), manifest.training().get("parameterCount"),
                 store.versionDir(manifest.name(), manifest.version()));
+        return ExitCodes.OK;
+    }
+
+    /** Fine-tunes {@code --base} on the label folders in {@code --data} through {@link FineTune}, as the API does. */
+    private int fineTune(TaggerConfig config, ModelStore store, PrintStream out) {
+        int at = base.indexOf('@');
+        String baseName = at < 0 ? base : base.substring(0, at);
+        FineTuneRequest request = new FineTuneRequest(data.toAbsolutePath(), data.toString(), baseName,
+                at < 0 ? null : base.substring(at + 1), name != null ? name : baseName, headEpochs,
+                epochs != null ? epochs : FineTuneRequest.EPOCHS, headLearningRate,
+                learningRate != null ? learningRate : FineTuneRequest.LEARNING_RATE,
+                batchSize != null ? batchSize : FineTuneRequest.BATCH_SIZE, validationFraction,
+                config.fineTune().minImagesPerLabel(), FineTuneRequest.PATIENCE, seed);
+        FineTune fineTune = new FineTune(store, new ImageDecoder(config.vision().maxPixels()));
+        fineTune.validate(request);
+        out.printf("fine-tuning %s on %s into %s%n", base, data, request.name());
+        FineTune.Outcome outcome;
+        try (ProgressBar bar = Progress.start("fine-tune", 1, "step", quiet, System.err)) {
+            long[] done = {0};
+            outcome = fineTune.run(request, p -> {
+                if (p.stepsPerEpoch() > 0) {
+                    bar.maxHint((long) p.epochs() * p.stepsPerEpoch());
+                    done[0] = (long) (p.epoch() - 1) * p.stepsPerEpoch() + p.step();
+                    bar.stepTo(done[0]);
+                }
+                bar.setExtraMessage(String.format(" %s epoch %d/%d%s%s", p.phase(), p.epoch(), p.epochs(),
+                        Double.isNaN(p.loss()) ? "" : String.format(" loss %.3f", p.loss()),
+                        Double.isNaN(p.validationAccuracy()) ? ""
+                                : String.format(" val %.1f%%", 100 * p.validationAccuracy())));
+            }, () -> false);
+        }
+        ModelManifest m = outcome.manifest();
+        if (promote) {
+            store.setServing(m.name(), m.version());
+        }
+        outcome.skipped().forEach(s -> out.printf("skipped %s: %s%n", s.file(), s.reason()));
+        out.printf("published %s@%s (%s): validation top-1 %.2f%%, top-3 %.2f%% in %ss -> %s%n", m.name(),
+                m.version(), String.join(", ", m.labels()),
+                100 * ((Number) outcome.report().get("top1")).doubleValue(),
+                100 * ((Number) outcome.report().get("top3")).doubleValue(), m.training().get("trainingSeconds"),
+                store.versionDir(m.name(), m.version()));
         return ExitCodes.OK;
     }
 }

@@ -27,9 +27,41 @@ import java.util.TreeMap;
  * @param server the HTTP listener
  * @param inference the classifier's queue, batching and workers
  * @param vision decoding limits
+ * @param admin the authenticated admin listener
+ * @param fineTune fine-tune jobs
  */
 public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server server, Inference inference,
-        Vision vision) {
+        Vision vision, Admin admin, FineTune fineTune) {
+
+    /**
+     * The admin listener ({@code /admin/v1}): fine-tunes, promotion, rollback; every call needs the bearer token.
+     *
+     * @param enabled whether the admin listener starts
+     * @param host interface to bind (loopback by default)
+     * @param port TCP port, 0 for any free one
+     * @param token the bearer token clients must send; empty means none, which refuses to start when enabled
+     */
+    public record Admin(boolean enabled, String host, int port, String token) {
+        /** Hides the token from logs and error messages. */
+        @Override
+        public String toString() {
+            return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
+                    + (token.isEmpty() ? "(none)" : "(set)") + "]";
+        }
+    }
+
+    /**
+     * Fine-tune jobs.
+     *
+     * @param dataRoot the folder data set paths in requests are relative to; nothing outside it is read
+     * @param jobsDir where job files live ({@code MODEL_ZOO/.jobs} by default)
+     * @param queueCapacity jobs that may wait behind the running one
+     * @param minImagesPerLabel fewest images a label may have
+     * @param maxUploadBytes largest uploaded {@code .zip} data set (unpacked, it may hold four times as much)
+     * @param maxUploadFiles most entries in an uploaded archive
+     */
+    public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
+            long maxUploadBytes, int maxUploadFiles) {}
 
     /**
      * The public HTTP listener.
@@ -69,7 +101,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
     public record Key(String name, String defaultValue, String help) {
         /** The environment variable that sets this key. */
         public String envName() {
-            return "TAGGER_" + name.toUpperCase(Locale.ROOT).replace('.', '_');
+            return "TAGGER_" + name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
         }
     }
 
@@ -88,7 +120,18 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
             new Key("inference.queue-capacity", "256", "images that may wait before requests get 503"),
             new Key("inference.top-k", "5", "labels returned by default"),
-            new Key("vision.max-pixels", "40000000", "largest image (width x height) that is decoded"));
+            new Key("vision.max-pixels", "40000000", "largest image (width x height) that is decoded"),
+            new Key("admin.enabled", "true", "whether the admin listener (/admin/v1) starts"),
+            new Key("admin.host", "127.0.0.1", "interface the admin listener binds"),
+            new Key("admin.port", "8081", "port of the admin listener (0 = any free port)"),
+            new Key("admin.token", "", "bearer token admin calls must send (set TAGGER_ADMIN_TOKEN); "
+                    + "required when admin.enabled"),
+            new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
+            new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
+            new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
+            new Key("finetune.min-images-per-label", "10", "fewest images a fine-tune label may have"),
+            new Key("finetune.max-upload-bytes", "104857600", "largest uploaded .zip data set in bytes"),
+            new Key("finetune.max-upload-files", "20000", "most entries in an uploaded .zip data set"));
 
     /**
      * Loads the configuration.
@@ -158,7 +201,25 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("inference.max-delay-ms", 0, 10_000),
                             (int) number("inference.queue-capacity", 1, 1_000_000),
                             (int) number("inference.top-k", 1, 1000)),
-                    new Vision(number("vision.max-pixels", 1, 1L << 31)));
+                    new Vision(number("vision.max-pixels", 1, 1L << 31)),
+                    new Admin(bool("admin.enabled"), text("admin.host"), (int) number("admin.port", 0, 65535),
+                            values.get("admin.token")),
+                    new FineTune(Path.of(text("finetune.data-root")),
+                            values.get("finetune.jobs-dir").isEmpty() ? Path.of(text("model.zoo")).resolve(".jobs")
+                                    : Path.of(values.get("finetune.jobs-dir")),
+                            (int) number("finetune.queue-capacity", 1, 1000),
+                            (int) number("finetune.min-images-per-label", 2, 1_000_000),
+                            number("finetune.max-upload-bytes", 1, 1L << 40),
+                            (int) number("finetune.max-upload-files", 1, 10_000_000)));
+        }
+
+        private boolean bool(String key) {
+            String v = text(key).toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new ConfigException("configuration key '" + key + "' must be true or false, got '" + v
+                        + "' (" + origin.get(key) + ")");
+            }
+            return v.equals("true");
         }
 
         private String text(String key) {

@@ -29,6 +29,9 @@ final class FailureHandler implements Handler<RoutingContext> {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
+        if (problem.status() == 401) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"admin\"");
+        }
         if (problem.status() == 503) {
             ctx.response().putHeader("Retry-After", Integer.toString(Problem.RETRY_AFTER_SECONDS));
         }
@@ -40,6 +43,8 @@ final class FailureHandler implements Handler<RoutingContext> {
         return switch (status) {
             case 404 -> "no route for " + ctx.request().method() + " " + ctx.request().path();
             case 405 -> ctx.request().method() + " is not allowed on " + ctx.request().path();
+            case 415 -> "the Content-Type '" + ctx.request().getHeader("Content-Type") + "' is not accepted by "
+                    + ctx.request().method() + " " + ctx.request().path();
             case 413 -> "the request body is larger than the limit (server.max-body-bytes, "
                     + "TAGGER_SERVER_MAX_BODY_BYTES)";
             default -> Problem.titleFor(status);

@@ -1,6 +1,7 @@
 package io.producttagger.http;
 
 import io.producttagger.model.ModelException;
+import io.producttagger.training.TrainingException;
 import io.producttagger.vision.VisionException;
 import io.vertx.core.json.JsonObject;
 
@@ -44,6 +45,21 @@ record Problem(int status, String title, String detail) {
         if (t instanceof ModelException.UnknownModel) {
             return new Problem(404, "Unknown model", t.getMessage());
         }
+        if (t instanceof TrainingException.Invalid) {
+            return new Problem(422, "Invalid fine-tune request", t.getMessage());
+        }
+        if (t instanceof TrainingException.UnknownJob) {
+            return new Problem(404, "Unknown fine-tune job", t.getMessage());
+        }
+        if (t instanceof TrainingException.QueueFull) {
+            return new Problem(503, "Fine-tune queue full", t.getMessage());
+        }
+        if (t instanceof ModelException.NothingToRollBack) {
+            return new Problem(409, "Nothing to roll back", t.getMessage());
+        }
+        if (t instanceof io.vertx.core.json.DecodeException) {
+            return new Problem(400, "Bad request", "the body is not valid JSON: " + t.getMessage());
+        }
         if (t instanceof ModelException.Overloaded) {
             return new Problem(503, "Overloaded", t.getMessage() + "; retry after " + RETRY_AFTER_SECONDS + " s");
         }
@@ -53,6 +69,7 @@ record Problem(int status, String title, String detail) {
     static String titleFor(int status) {
         return switch (status) {
             case 400 -> "Bad request";
+            case 401 -> "Unauthorized";
             case 404 -> "Not found";
             case 405 -> "Method not allowed";
             case 413 -> "Payload too large";

@@ -34,4 +34,14 @@ public class ModelException extends RuntimeException {
             super(message);
         }
     }
+
+    /** A rollback was asked for but no earlier serving version is recorded. */
+    public static final class NothingToRollBack extends ModelException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with a message for people. */
+        public NothingToRollBack(String message) {
+            super(message);
+        }
+    }
 }

@@ -40,6 +40,26 @@ public final class ImagePipeline {
         return preprocessor.inputSize();
     }
 
+    /** Returns the model's normalisation, the step {@link #pixels} leaves out. */
+    public Normalization normalization() {
+        return preprocessor.normalization();
+    }
+
+    /**
+     * Decodes one image and runs every declared step but {@code normalize}: 8-bit interleaved pixels at input
+     * size, the form training augments; thread-safe.
+     *
+     * @throws VisionException when the bytes are not a decodable image
+     */
+    public byte[] pixels(byte[] encoded) {
+        Mat img = decoder.decode(encoded, preprocessor.targetSide());
+        try {
+            return preprocessor.pixels(img);
+        } finally {
+            img.release();
+        }
+    }
+
     /** Decodes and preprocesses one image; thread-safe. */
     public Processed process(byte[] bytes) {
         long t0 = System.nanoTime();

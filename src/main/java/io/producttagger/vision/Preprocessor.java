@@ -113,6 +113,23 @@ public final class Preprocessor {
 
     /** Applies the steps to a BGR image (not modified) and returns the normalised CHW tensor. */
     public float[] apply(Mat bgr) {
+        byte[] pixels = pixels(bgr);
+        float[] out = new float[pixels.length];
+        normalization.toChw(pixels, 0, width, height, out, 0);
+        return out;
+    }
+
+    /** Returns the declared normalisation, the one step {@link #pixels} leaves out. */
+    public Normalization normalization() {
+        return normalization;
+    }
+
+    /**
+     * Applies every declared step except {@code normalize} to a BGR image (not modified) and returns the
+     * 8-bit interleaved pixels at input size (RGB order for three channels): what training augments before
+     * it normalises, so training and serving share this one path.
+     */
+    public byte[] pixels(Mat bgr) {
         Mat cur = bgr;
         try {
             for (PreprocessingStep s : steps) {
@@ -152,9 +169,7 @@ public final class Preprocessor {
             if (cont != cur) {
                 cont.release();
             }
-            float[] out = new float[pixels.length];
-            normalization.toChw(pixels, 0, width, height, out, 0);
-            return out;
+            return pixels;
         } finally {
             if (cur != bgr) {
                 cur.release();

@@ -1,0 +1,43 @@
+package io.producttagger.http;
+
+import io.producttagger.model.Promotions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code /admin/v1/models/{name}}: promote a version (loaded and warmed before the swap, so requests in flight
+ * finish on the old one), roll back to the previous serving version, and read the promotion history.
+ */
+final class AdminModelRoutes {
+
+    private final Promotions promotions;
+    private final WorkerExecutor pool;
+
+    AdminModelRoutes(Promotions promotions, WorkerExecutor pool) {
+        this.promotions = promotions;
+        this.pool = pool;
+    }
+
+    void addRoutes(Router router) {
+        router.post("/admin/v1/models/:name/versions/:version/promote").handler(ctx -> respond(ctx,
+                () -> change(ctx.pathParam("name"), promotions.promote(ctx.pathParam("name"),
+                        ctx.pathParam("version")))));
+        router.post("/admin/v1/models/:name/rollback").handler(ctx -> respond(ctx,
+                () -> change(ctx.pathParam("name"), promotions.rollback(ctx.pathParam("name")))));
+        router.get("/admin/v1/models/:name/promotions").handler(ctx -> respond(ctx,
+                () -> JsonObject.mapFrom(promotions.history(ctx.pathParam("name")))));
+    }
+
+    private static JsonObject change(String name, Promotions.Change c) {
+        return new JsonObject().put("name", name).put("servingVersion", c.to()).put("change", JsonObject.mapFrom(c));
+    }
+
+    private void respond(RoutingContext ctx, Callable<JsonObject> action) {
+        pool.executeBlocking(action, false)
+                .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
+                .onFailure(ctx::fail);
+    }
+}

@@ -1,0 +1,93 @@
+package io.producttagger.http;
+
+import io.producttagger.config.ConfigException;
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.Promotions;
+import io.producttagger.training.DataRoot;
+import io.producttagger.training.FineTuneJobs;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin service on its own listener (loopback by default): {@code /admin/v1} fine-tunes, promotion and
+ * rollback, every call authenticated with the bearer token. None of these routes exist on the public listener.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final WorkerExecutor pool;
+
+    private AdminServer(Vertx vertx, HttpServer server, WorkerExecutor pool) {
+        this.vertx = vertx;
+        this.server = server;
+        this.pool = pool;
+    }
+
+    /**
+     * Starts the admin listener and returns once the port is bound.
+     *
+     * @param config {@code admin.*} and {@code finetune.*} settings
+     * @param jobs the fine-tune queue
+     * @param promotions promotes and rolls back serving versions
+     * @throws ConfigException when no admin token is configured
+     */
+    public static AdminServer start(TaggerConfig config, FineTuneJobs jobs, Promotions promotions) {
+        TaggerConfig.Admin admin = config.admin();
+        if (admin.token() == null || admin.token().isEmpty()) {
+            throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
+                    + "or disable it with admin.enabled=false");
+        }
+        Vertx vertx = Vertx.vertx();
+        WorkerExecutor pool = vertx.createSharedWorkerExecutor("admin", 2);
+        Router router = Router.router(vertx);
+        router.route().handler(new AdminAuth(admin.token()));
+        new FineTuneRoutes(jobs, new DataRoot(config.fineTune().dataRoot()), config.fineTune(), pool)
+                .addRoutes(router);
+        new AdminModelRoutes(promotions, pool).addRoutes(router);
+        FailureHandler failures = new FailureHandler();
+        router.route().failureHandler(failures);
+        for (int status : new int[] {404, 405, 413, 415}) {
+            router.errorHandler(status, failures);
+        }
+        HttpServer server = vertx.createHttpServer().requestHandler(router);
+        try {
+            server.listen(admin.port(), admin.host()).toCompletionStage().toCompletableFuture().get(30,
+                    TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("cannot listen on " + admin.host() + ":" + admin.port() + ": "
+                    + e.getMessage(), e);
+        }
+        LOG.info("admin listening on http://{}:{}/admin/v1", admin.host(), server.actualPort());
+        return new AdminServer(vertx, server, pool);
+    }
+
+    /** Returns the bound port. */
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** Stops the listener (in-flight calls get up to 10 s) and Vert.x. */
+    @Override
+    public void close() {
+        try {
+            server.shutdown(10, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("admin shutdown did not finish: {}", e.getMessage());
+        }
+        pool.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("admin vert.x did not close cleanly: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package io.producttagger.training;
+
+import ai.djl.Model;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import io.producttagger.model.ModelException;
+import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelStore;
+import io.producttagger.vision.ImageDecoder;
+import io.producttagger.vision.ImagePipeline;
+import io.producttagger.vision.Normalization;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Fine-tunes a published model on a folder of labelled images and publishes the result as the next version of
+ * the target model; the new version does not serve until promoted.
+ *
+ * <p>Images go through the base version's own {@link ImagePipeline} (decode + declared preprocessing), so the
+ * new version sees exactly what serving will feed it. When the label set differs from the base's, the base's
+ * backbone is kept and a new head is trained: first alone with the backbone frozen, then the whole network at a
+ * lower rate, stopping early when validation accuracy stops improving.
+ */
+public final class FineTune {
+
+    /** The evaluation report written next to the new version's {@code model.json}. */
+    public static final String REPORT_FILE = "evaluation.json";
+
+    /**
+     * Where a run is.
+     *
+     * @param phase {@code loading}, {@code head} (backbone frozen) or {@code full}
+     * @param epoch 1-based epoch over both phases, 0 before the first
+     * @param epochs total planned epochs
+     * @param step step within the epoch
+     * @param stepsPerEpoch steps per epoch
+     * @param loss the last step's loss, NaN before the first
+     * @param validationAccuracy the last epoch's validation top-1, NaN before the first
+     * @param etaSeconds estimated seconds left, -1 when unknown
+     */
+    public record Progress(String phase, int epoch, int epochs, int step, int stepsPerEpoch, double loss,
+            double validationAccuracy, long etaSeconds) {}
+
+    /**
+     * A finished fine-tune.
+     *
+     * @param manifest the published version's manifest
+     * @param report the evaluation report (also in {@code evaluation.json} and the manifest's metrics)
+     * @param skipped images left out because they could not be read
+     */
+    public record Outcome(ModelManifest manifest, Map<String, Object> report,
+            List<LabeledFolderDataset.Skipped> skipped) {}
+
+    private static final com.fasterxml.jackson.databind.ObjectWriter REPORT_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter();
+
+    private final ModelStore store;
+    private final ImageDecoder decoder;
+
+    /** Creates the service over a store, decoding images with the serving decoder's limits. */
+    public FineTune(ModelStore store, ImageDecoder decoder) {
+        this.store = store;
+        this.decoder = decoder;
+    }
+
+    /** Returns the store new versions are published to. */
+    public ModelStore store() {
+        return store;
+    }
+
+    /**
+     * Checks a request cheaply, without decoding: the base exists and every label has enough images.
+     *
+     * @return the base version's manifest
+     * @throws TrainingException.Invalid when the request cannot run
+     */
+    public ModelManifest validate(FineTuneRequest request) {
+        ModelManifest base = base(request);
+        try {
+            store.nextVersion(request.name());
+        } catch (IllegalArgumentException e) {
+            throw new TrainingException.Invalid(e.getMessage());
+        }
+        LabeledFolderDataset.open(request.dataset(), base.labels()).requireAtLeast(request.minImagesPerLabel());
+        return base;
+    }
+
+    /**
+     * Runs a fine-tune on the calling thread and publishes the result.
+     *
+     * @param progress told about every step and epoch
+     * @param cancelled polled between steps; when true the run ends and nothing is published
+     * @throws TrainingException when the data or the run fail, or the run was cancelled
+     */
+    public Outcome run(FineTuneRequest request, Consumer<Progress> progress, BooleanSupplier cancelled) {
+        long start = System.nanoTime();
+        ModelManifest base = validate(request);
+        ModelManifest.InputSpec in = base.input();
+        int totalEpochs = request.headOnlyEpochs() + request.epochs();
+        progress.accept(new Progress("loading", 0, totalEpochs, 0, 0, Double.NaN, Double.NaN, -1));
+        ImagePipeline pipeline = new ImagePipeline(decoder, base.preprocessing(), in.width(), in.height(),
+                in.channels());
+        Normalization normalization = pipeline.normalization();
+        LabeledFolderDataset dataset = LabeledFolderDataset.open(request.dataset(), base.labels());
+        LabeledFolderDataset.Loaded loaded = dataset.load(pipeline, in.width(), in.height(), in.channels(),
+                cancelled);
+        LabeledFolderDataset.requireAtLeast(readable(dataset.labels(), loaded.images()),
+                request.minImagesPerLabel(), "readable in " + dataset.folder() + " after skipping "
+                        + loaded.skipped().size() + " unreadable image(s)");
+        LabeledImages[] split = split(loaded.images(), request.validationFraction(), request.seed());
+        LabeledImages train = split[0];
+        LabeledImages validation = split[1];
+        List<String> labels = dataset.labels();
+        boolean sameLabels = labels.equals(base.labels());
+
+        try (Model model = Model.newInstance(request.name(), "MXNet")) {
+            SequentialBlock baseBlock = base.architecture().build(base.labels().size());
+            model.setBlock(baseBlock);
+            try {
+                model.load(store.versionDir(base.name(), base.version()), base.parameters());
+            } catch (IOException | ai.djl.MalformedModelException e) {
+                throw new TrainingException("cannot load the parameters of " + base.name() + "@" + base.version()
+                        + ": " + e.getMessage(), e);
+            }
+            Block backbone = baseBlock.getChildren().get(0).getValue();
+            SequentialBlock block = baseBlock;
+            if (!sameLabels) {
+                block = new SequentialBlock().add(backbone).add(base.architecture().buildHead(labels.size()));
+                model.setBlock(block);
+            }
+            int bs = Math.min(request.batchSize(), train.size());
+            int stepsPerEpoch = train.size() / bs;
+            long totalSteps = (long) stepsPerEpoch * totalEpochs;
+            Tracker tracker = new Tracker(progress, totalEpochs, totalSteps, System.nanoTime());
+            BestParameters best = new BestParameters(model);
+            Augmentation augmentation = new Augmentation(Math.max(1, in.width() / 14), true, background(train));
+            List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
+            ClassifierTrainer.Result last = null;
+            if (request.headOnlyEpochs() > 0) {
+                backbone.freezeParameters(true);
+                try {
+                    last = phase("head", 0, model, normalization, train, validation, tracker, best, cancelled,
+                            new ClassifierTrainer.Settings(request.headOnlyEpochs(), bs, request.headLearningRate(),
+                                    0.9f, 1e-4f, 0, augmentation, request.seed()), Integer.MAX_VALUE);
+                } finally {
+                    backbone.freezeParameters(false);
+                }
+                history.addAll(last.epochs());
+            }
+            if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
+                last = phase("full", request.headOnlyEpochs(), model, normalization, train, validation, tracker,
+                        best, cancelled, new ClassifierTrainer.Settings(request.epochs(), bs, request.learningRate(), 0.9f,
+                                5e-4f, 0, augmentation, request.seed() + 1), request.patience());
+                history.addAll(last.epochs());
+            }
+            if (cancelled.getAsBoolean()) {
+                throw new TrainingException("the fine-tune was cancelled; nothing was published");
+            }
+            Evaluation evaluation = last.validation();
+            if (best.epoch() > 0 && best.accuracy() > evaluation.top1()) {
+                // the last epoch overfitted: publish the best epoch's parameters, evaluated again
+                best.restore();
+                evaluation = evaluate(model, normalization, validation);
+            }
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("testSet", "validation split of " + request.datasetName() + " ("
+                    + Math.round(request.validationFraction() * 100) + "% of each label, seed " + request.seed() + ")");
+            report.putAll(evaluation.toMap());
+            report.put("trainImages", train.size());
+            report.put("skipped", loaded.skipped().stream()
+                    .map(s -> Map.of("file", s.file(), "reason", s.reason())).toList());
+            Map<String, Object> training = new LinkedHashMap<>();
+            training.put("fineTunedFrom", base.name() + "@" + base.version());
+            training.put("dataset", request.datasetName());
+            training.put("images", loaded.images().size());
+            training.put("headReplaced", !sameLabels);
+            training.put("headOnlyEpochs", request.headOnlyEpochs());
+            training.put("headLearningRate", request.headLearningRate());
+            training.put("epochs", history.size());
+            training.put("bestEpoch", best.accuracy() > last.validation().top1() ? best.epoch() : history.size());
+            training.put("plannedEpochs", totalEpochs);
+            training.put("learningRate", request.learningRate());
+            training.put("batchSize", bs);
+            training.put("earlyStoppingPatience", request.patience());
+            training.put("augmentation", augmentation.toString());
+            training.put("seed", request.seed());
+            training.put("trainingSeconds", Math.round((System.nanoTime() - start) / 1e9));
+            training.put("history", history.stream().map(e -> Map.of("epoch", history.indexOf(e) + 1,
+                    "loss", round(e.trainLoss()), "trainAccuracy", round(e.trainAccuracy()),
+                    "validationTop1", round(e.validationAccuracy()), "seconds", round(e.seconds()))).toList());
+            String version = store.nextVersion(request.name());
+            ModelManifest manifest = new ModelManifest(request.name(), version, labels, in, base.preprocessing(),
+                    base.architecture(), "model", report, training, Instant.now().toString());
+            store.publish(manifest, dir -> {
+                model.save(dir, manifest.parameters());
+                REPORT_JSON.writeValue(dir.resolve(REPORT_FILE).toFile(), report);
+            });
+            return new Outcome(manifest, report, loaded.skipped());
+        }
+    }
+
+    private ModelManifest base(FineTuneRequest request) {
+        try {
+            String version = request.baseVersion() != null ? request.baseVersion()
+                    : store.resolveVersion(request.baseModel());
+            return store.manifest(request.baseModel(), version);
+        } catch (ModelException.UnknownModel | IllegalArgumentException e) {
+            throw new TrainingException.Invalid("unknown base model '" + request.baseModel()
+                    + (request.baseVersion() == null ? "" : "@" + request.baseVersion()) + "': " + e.getMessage()
+                    + "; known models: " + store.models());
+        }
+    }
+
+    private static ClassifierTrainer.Result phase(String name, int epochOffset, Model model,
+            Normalization normalization, LabeledImages train, LabeledImages validation, Tracker tracker,
+            BestParameters bestParameters, BooleanSupplier cancelled, ClassifierTrainer.Settings settings,
+            int patience) {
+        double[] best = {-1};
+        int[] sinceBest = {0};
+        boolean[] early = {false};
+        ClassifierTrainer.Listener listener = new ClassifierTrainer.Listener() {
+            @Override
+            public void onStep(int epoch, int step, int stepsPerEpoch, float loss) {
+                tracker.step(name, epochOffset + epoch, step, stepsPerEpoch, loss);
+            }
+
+            @Override
+            public void onEpoch(ClassifierTrainer.EpochSummary s) {
+                tracker.epoch(s.validationAccuracy());
+                bestParameters.offer(epochOffset + s.epoch(), s.validationAccuracy());
+                if (s.validationAccuracy() > best[0]) {
+                    best[0] = s.validationAccuracy();
+                    sinceBest[0] = 0;
+                } else if (++sinceBest[0] >= patience) {
+                    early[0] = true;
+                }
+            }
+        };
+        return new ClassifierTrainer(settings).train(model, normalization, train, validation, listener,
+                () -> early[0] || cancelled.getAsBoolean());
+    }
+
+    /** Evaluates the model in inference mode on a labelled set. */
+    private static Evaluation evaluate(Model model, Normalization normalization, LabeledImages data) {
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss());
+        try (Trainer trainer = model.newTrainer(config)) {
+            return ClassifierTrainer.evaluate(trainer, normalization, data, 250);
+        }
+    }
+
+    /**
+     * A heap copy of the parameters (batch-norm running statistics included) at the epoch with the best
+     * validation accuracy so far: with a few dozen images per label the last epoch is often not the best.
+     */
+    private static final class BestParameters {
+        private final Model model;
+        private byte[] saved;
+        private double accuracy = -1;
+        private int epoch;
+
+        BestParameters(Model model) {
+            this.model = model;
+        }
+
+        void offer(int epochNumber, double validationAccuracy) {
+            if (Double.isNaN(validationAccuracy) || validationAccuracy < accuracy) {
+                return;
+            }
+            accuracy = validationAccuracy;
+            epoch = epochNumber;
+            // DJL's own parameter format: MKL-DNN laid-out arrays cannot be overwritten element-wise
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                model.getBlock().saveParameters(out);
+            } catch (IOException e) {
+                throw new TrainingException("cannot keep the best epoch's parameters: " + e.getMessage(), e);
+            }
+            saved = bytes.toByteArray();
+        }
+
+        void restore() {
+            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved))) {
+                model.getBlock().loadParameters(model.getNDManager(), in);
+            } catch (IOException | ai.djl.MalformedModelException e) {
+                throw new TrainingException("cannot restore the best epoch's parameters: " + e.getMessage(), e);
+            }
+        }
+
+        double accuracy() {
+            return accuracy;
+        }
+
+        int epoch() {
+            return epoch;
+        }
+    }
+
+    /** Reports progress with an ETA from the mean step time so far. */
+    private static final class Tracker {
+        private final Consumer<Progress> out;
+        private final int epochs;
+        private final long totalSteps;
+        private final long start;
+        private long done;
+        private String phase = "head";
+        private int epoch;
+        private int step;
+        private int stepsPerEpoch;
+        private double loss = Double.NaN;
+        private double validation = Double.NaN;
+
+        Tracker(Consumer<Progress> out, int epochs, long totalSteps, long start) {
+            this.out = out;
+            this.epochs = epochs;
+            this.totalSteps = totalSteps;
+            this.start = start;
+        }
+
+        void step(String phaseName, int epochNumber, int stepNumber, int steps, float stepLoss) {
+            phase = phaseName;
+            epoch = epochNumber;
+            step = stepNumber;
+            stepsPerEpoch = steps;
+            loss = stepLoss;
+            done++;
+            publish();
+        }
+
+        void epoch(double validationAccuracy) {
+            validation = validationAccuracy;
+            publish();
+        }
+
+        private void publish() {
+            double perStep = (System.nanoTime() - start) / 1e9 / Math.max(1, done);
+            long eta = Math.round(perStep * Math.max(0, totalSteps - done));
+            out.accept(new Progress(phase, epoch, epochs, step, stepsPerEpoch, loss, validation, eta));
+        }
+    }
+
+    /** Splits each label's images at random (seeded) into training and at least one validation image. */
+    static LabeledImages[] split(LabeledImages all, double fraction, long seed) {
+        Random random = new Random(seed);
+        List<Integer> train = new ArrayList<>();
+        List<Integer> val = new ArrayList<>();
+        for (int label = 0; label < all.labelNames().size(); label++) {
+            List<Integer> idx = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                if (all.labels()[i] == label) {
+                    idx.add(i);
+                }
+            }
+            java.util.Collections.shuffle(idx, random);
+            int v = Math.min(idx.size() - 1, Math.max(1, (int) Math.round(idx.size() * fraction)));
+            val.addAll(idx.subList(0, v));
+            train.addAll(idx.subList(v, idx.size()));
+        }
+        java.util.Collections.shuffle(train, random);
+        return new LabeledImages[] {all.select(train.stream().mapToInt(Integer::intValue).toArray()),
+                all.select(val.stream().mapToInt(Integer::intValue).toArray())};
+    }
+
+    /** Counts the decoded images of each label. */
+    private static Map<String, Integer> readable(List<String> labels, LabeledImages images) {
+        int[] counts = new int[labels.size()];
+        for (int l : images.labels()) {
+            counts[l]++;
+        }
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) {
+            out.put(labels.get(i), counts[i]);
+        }
+        return out;
+    }
+
+    /** The most common corner value after preprocessing: what shifted-in areas should look like. */
+    private static int background(LabeledImages images) {
+        int[] hist = new int[256];
+        int w = images.width();
+        int h = images.height();
+        int c = images.channels();
+        for (int i = 0; i < images.size(); i++) {
+            int off = i * images.imageBytes();
+            for (int corner : new int[] {0, (w - 1) * c, (h - 1) * w * c, ((h - 1) * w + w - 1) * c}) {
+                hist[images.pixels()[off + corner] & 0xff]++;
+            }
+        }
+        int best = 0;
+        for (int v = 1; v < 256; v++) {
+            if (hist[v] > hist[best]) {
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    private static double round(double v) {
+        return Double.isNaN(v) ? -1 : Math.round(v * 1e4) / 1e4;
+    }
+}

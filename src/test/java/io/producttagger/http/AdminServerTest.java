@@ -1,0 +1,347 @@
+package io.producttagger.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.producttagger.TestSupport;
+import io.producttagger.config.ConfigException;
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.Classifier;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ModelStore;
+import io.producttagger.model.Promotions;
+import io.producttagger.training.FineTune;
+import io.producttagger.training.FineTuneFixtures;
+import io.producttagger.training.FineTuneJobs;
+import io.producttagger.vision.ImageDecoder;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin listener and the public one wired as in production, on random ports, over a temporary zoo holding a
+ * copy of the committed fashion model and a data root with photo-like label folders.
+ */
+class AdminServerTest {
+
+    private static final String TOKEN = "test-admin-token";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static Path tmp;
+    private static TaggerConfig config;
+    private static ModelRegistry registry;
+    private static FineTuneJobs jobs;
+    private static AdminServer admin;
+    private static TaggerServer server;
+    private static JsonObject fineTuned;
+    private static List<JsonObject> events;
+    private static final List<String> failuresWhileTraining = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final AtomicInteger classifiedWhileTraining = new AtomicInteger();
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestSupport.offline();
+        tmp = Files.createTempDirectory("admin-test-");
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        FineTuneFixtures.photoSet(data.resolve("photos"), 12);
+        FineTuneFixtures.photoSet(data.resolve("few"), 4);
+        config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), Map.of("server.port", "0",
+                "server.host", "127.0.0.1", "admin.port", "0", "model.zoo", zoo.toString(),
+                "finetune.data-root", data.toString()));
+        // a job the previous process was running when it died
+        Files.createDirectories(config.fineTune().jobsDir());
+        Files.writeString(config.fineTune().jobsDir().resolve("crashed.json"), """
+                {"id":"crashed","state":"running","request":{"name":"shoes"},"phase":"full","epoch":2,"epochs":5,
+                 "model":"shoes","created":"2026-11-28T10:00:00Z","updated":"2026-11-28T10:01:00Z"}""");
+        registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(config.vision().maxPixels()),
+                Classifier.Observer.NONE);
+        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
+                config.fineTune().jobsDir(), config.fineTune().queueCapacity());
+        admin = AdminServer.start(config, jobs, new Promotions(registry));
+        server = TaggerServer.start(config, registry);
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!server.isReady()) {
+            assertTrue(System.nanoTime() < deadline, "server did not become ready");
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        jobs.close();
+        server.close();
+        registry.close();
+    }
+
+    private static HttpRequest.Builder adminRequest(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
+                .header("Authorization", "Bearer " + TOKEN);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> postJson(String path, String json) throws Exception {
+        return send(adminRequest(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String detailPart) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(new JsonObject(r.body()).getString("detail").contains(detailPart), r.body());
+    }
+
+    /** Runs one fine-tune through the API (once per class), following its Server-Sent Events to the end. */
+    private static synchronized JsonObject fineTuned() throws Exception {
+        if (fineTuned == null) {
+            AtomicBoolean training = new AtomicBoolean(true);
+            byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 1, 200, ".jpg");
+            Thread client = new Thread(() -> {
+                while (training.get()) {
+                    try {
+                        HttpResponse<String> c = classify(photo);
+                        if (c.statusCode() == 200) {
+                            classifiedWhileTraining.incrementAndGet();
+                        } else {
+                            failuresWhileTraining.add(c.statusCode() + " " + c.body());
+                        }
+                    } catch (Exception e) {
+                        failuresWhileTraining.add(e.toString());
+                    }
+                }
+            });
+            client.start();
+            try {
+                runFineTune();
+            } finally {
+                training.set(false);
+                client.join();
+            }
+        }
+        return fineTuned;
+    }
+
+    private static HttpResponse<String> classify(byte[] photo) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/classify"))
+                .header("Content-Type", "image/jpeg").POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void runFineTune() throws Exception {
+        {
+            HttpResponse<String> r = postJson("/admin/v1/fine-tunes", """
+                    {"dataset":{"folder":"photos"},"baseModel":"fashion","name":"fashion",
+                     "headOnlyEpochs":3,"epochs":3,"batchSize":8,"validationFraction":0.25}""");
+            assertEquals(202, r.statusCode(), r.body());
+            String status = new JsonObject(r.body()).getString("status");
+            HttpResponse<java.util.stream.Stream<String>> sse = HTTP.send(adminRequest(status + "/events").build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertEquals("text/event-stream", sse.headers().firstValue("Content-Type").orElse(""));
+            events = sse.body().filter(l -> l.startsWith("data: "))
+                    .map(l -> new JsonObject(l.substring(6))).collect(Collectors.toList());
+            fineTuned = new JsonObject(send(adminRequest(status).GET()).body());
+        }
+    }
+
+    @Test
+    void fineTuneThroughTheApiReportsProgressAndPublishesAVersionWithItsReport() throws Exception {
+        JsonObject job = fineTuned();
+        assertEquals("succeeded", job.getString("state"), job.encodePrettily());
+        assertEquals("2", job.getString("version"));
+        JsonObject report = job.getJsonObject("report");
+        for (String k : List.of("top1", "top3", "perLabel", "confusionMatrix", "mostConfused")) {
+            assertNotNull(report.getValue(k), k);
+        }
+        assertTrue(events.stream().anyMatch(e -> "running".equals(e.getString("state")) && e.getInteger("epoch") > 0
+                && e.getDouble("loss") != null && e.getValue("etaSeconds") != null), "progress events: " + events);
+        assertEquals("1", registry.store().servingVersion("fashion").orElseThrow(),
+                "a fine-tuned version does not serve until promoted");
+    }
+
+    @Test
+    void servingKeepsAnsweringWhileAFineTuneTrains() throws Exception {
+        fineTuned();
+        assertTrue(failuresWhileTraining.isEmpty(), "failed requests: " + failuresWhileTraining);
+        assertTrue(classifiedWhileTraining.get() > 0, "some requests ran during training");
+        System.out.println("classified during the fine-tune: " + classifiedWhileTraining.get());
+    }
+
+    @Test
+    void promotionUnderLoadFailsNoRequestAndRollbackRestoresThePreviousVersion() throws Exception {
+        String version = fineTuned().getString("version");
+        byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 0, 200, ".jpg");
+        AtomicBoolean run = new AtomicBoolean(true);
+        AtomicInteger ok = new AtomicInteger();
+        List<String> failures = new ArrayList<>();
+        java.util.Set<String> versionsSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Thread client = new Thread(() -> {
+            while (run.get()) {
+                try {
+                    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + server.port() + "/v1/classify")).header("Content-Type", "image/jpeg")
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        ok.incrementAndGet();
+                        versionsSeen.add(new JsonObject(r.body()).getString("version"));
+                    } else {
+                        synchronized (failures) {
+                            failures.add(r.statusCode() + " " + r.body());
+                        }
+                    }
+                } catch (Exception e) {
+                    synchronized (failures) {
+                        failures.add(e.toString());
+                    }
+                }
+            }
+        });
+        client.start();
+        Thread.sleep(300);
+        HttpResponse<String> promoted = postJson("/admin/v1/models/fashion/versions/" + version + "/promote", "");
+        assertEquals(200, promoted.statusCode(), promoted.body());
+        assertEquals(version, new JsonObject(promoted.body()).getString("servingVersion"));
+        Thread.sleep(300);
+        HttpResponse<String> rolledBack = postJson("/admin/v1/models/fashion/rollback", "");
+        Thread.sleep(300);
+        run.set(false);
+        client.join();
+        assertEquals(200, rolledBack.statusCode(), rolledBack.body());
+        assertEquals("1", new JsonObject(rolledBack.body()).getString("servingVersion"));
+        assertEquals("1", registry.store().servingVersion("fashion").orElseThrow());
+        assertTrue(failures.isEmpty(), "failed requests: " + failures);
+        assertTrue(versionsSeen.containsAll(List.of("1", version)), "served by both versions: " + versionsSeen);
+        assertTrue(Files.isRegularFile(registry.store().root().resolve("fashion").resolve(Promotions.FILE)));
+    }
+
+    @Test
+    void deletingARunningFineTuneCancelsItAndPublishesNothing() throws Exception {
+        HttpResponse<String> r = postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"photos"},"baseModel":"fashion","name":"cancelled",
+                 "headOnlyEpochs":0,"epochs":500,"batchSize":4}""");
+        assertEquals(202, r.statusCode(), r.body());
+        String status = new JsonObject(r.body()).getString("status");
+        HttpResponse<String> deleted = send(adminRequest(status).DELETE());
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        JsonObject job;
+        do {
+            Thread.sleep(100);
+            job = new JsonObject(send(adminRequest(status).GET()).body());
+            assertTrue(System.nanoTime() < deadline, "not cancelled in time: " + job);
+        } while (!"cancelled".equals(job.getString("state")) && !"failed".equals(job.getString("state")));
+        assertEquals("cancelled", job.getString("state"), job.encodePrettily());
+        assertTrue(!Files.exists(registry.store().root().resolve("cancelled")), "nothing published");
+    }
+
+    @Test
+    void uploadedZipOfLabelFoldersIsAccepted() throws Exception {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (var files = Files.walk(tmp.resolve("data/photos"))) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                entries.put("shoes/" + tmp.resolve("data/photos").relativize(p), Files.readAllBytes(p));
+            }
+        }
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion&name=uploaded"
+                + "&headOnlyEpochs=1&epochs=0&batchSize=8").header("Content-Type", "application/zip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(io.producttagger.training.DatasetArchiveTestAccess
+                        .zip(entries))));
+        assertEquals(202, r.statusCode(), r.body());
+        send(adminRequest(new JsonObject(r.body()).getString("status")).DELETE());
+    }
+
+    @Test
+    void zipSlipUploadIsRefusedWith422() throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion")
+                .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(
+                        io.producttagger.training.DatasetArchiveTestAccess.zip(Map.of("../../evil.jpg",
+                                new byte[] {1})))));
+        assertProblem(r, 422, "zip slip");
+    }
+
+    @Test
+    void labelWithTooFewImagesIsRefusedWith422() throws Exception {
+        assertProblem(postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"few"},"baseModel":"fashion","name":"x"}"""), 422, "at least 10 images");
+    }
+
+    @Test
+    void unknownBaseModelIsRefusedWith422() throws Exception {
+        assertProblem(postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"photos"},"baseModel":"nosuch","name":"x"}"""), 422, "unknown base model");
+    }
+
+    @Test
+    void datasetPathEscapingTheDataRootIsRefusedWith422() throws Exception {
+        assertProblem(postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"../zoo"},"baseModel":"fashion"}"""), 422, "..");
+        assertProblem(postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"/etc"},"baseModel":"fashion"}"""), 422, "absolute");
+    }
+
+    @Test
+    void missingTokenIsRefusedWith401AndBearerChallenge() throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+                + "/admin/v1/fine-tunes/x")).GET());
+        assertProblem(r, 401, "Bearer");
+        assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+    }
+
+    @Test
+    void wrongTokenIsRefusedWith401() throws Exception {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+                + "/admin/v1/models/fashion/rollback")).header("Authorization", "Bearer wrong")
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertProblem(r, 401, "not the admin token");
+    }
+
+    @Test
+    void jobRunningWhenThePreviousProcessDiedIsReportedFailed() throws Exception {
+        JsonObject job = new JsonObject(send(adminRequest("/admin/v1/fine-tunes/crashed").GET()).body());
+        assertEquals("failed", job.getString("state"), job.encode());
+        assertTrue(job.getString("error").contains("interrupted by a restart"), job.encode());
+        assertEquals("1", registry.store().servingVersion("fashion").orElseThrow(), "serving model untouched");
+    }
+
+    @Test
+    void unknownJobIs404() throws Exception {
+        assertProblem(send(adminRequest("/admin/v1/fine-tunes/nope").GET()), 404, "nope");
+    }
+
+    @Test
+    void adminRoutesDoNotExistOnThePublicListener() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/admin/v1/fine-tunes")).header("Authorization", "Bearer " + TOKEN).header("Content-Type",
+                "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, r.statusCode(), r.body());
+        assertTrue(server.routes().stream().noneMatch(route -> route.contains("/admin")), server.routes().toString());
+    }
+
+    @Test
+    void adminListenerRefusesToStartWithoutAToken() {
+        TaggerConfig noToken = TaggerConfig.load(null, Map.of(), Map.of("admin.port", "0"));
+        ConfigException e = assertThrows(ConfigException.class, () -> AdminServer.start(noToken, jobs,
+                new Promotions(registry)));
+        assertTrue(e.getMessage().contains("TAGGER_ADMIN_TOKEN"), e.getMessage());
+    }
+}
