@@ -21,7 +21,10 @@ COPY model-zoo /app/model-zoo
 ENV MXNET_ENGINE_TYPE=NaiveEngine \
     OMP_NUM_THREADS=2 \
     OPT_OUT_TRACKING=true \
-    TAGGER_ENGINE_CACHE=/app/cache
+    TAGGER_ENGINE_CACHE=/app/cache \
+    TAGGER_ADMIN_ENABLED=false
+# The admin API (fine-tuning, promotion) is off by default; to use it, run with TAGGER_ADMIN_ENABLED=true,
+# TAGGER_ADMIN_TOKEN=<secret> and TAGGER_ADMIN_HOST=0.0.0.0, and publish port 8081 only to operators.
 USER tagger
 EXPOSE 8080
 ENTRYPOINT ["java", "-jar", "/app/product-tagger.jar"]
