@@ -9,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,14 +57,7 @@ public final class AdminServer implements AutoCloseable {
             router.errorHandler(status, failures);
         }
         HttpServer server = vertx.createHttpServer().requestHandler(router);
-        try {
-            server.listen(admin.port(), admin.host()).toCompletionStage().toCompletableFuture().get(30,
-                    TimeUnit.SECONDS);
-        } catch (Exception e) {
-            vertx.close();
-            throw new IllegalStateException("cannot listen on " + admin.host() + ":" + admin.port() + ": "
-                    + e.getMessage(), e);
-        }
+        Listener.bind(vertx, server, admin.host(), admin.port());
         LOG.info("admin listening on http://{}:{}/admin/v1", admin.host(), server.actualPort());
         return new AdminServer(vertx, server, pool);
     }
@@ -78,16 +70,6 @@ public final class AdminServer implements AutoCloseable {
     /** Stops the listener (in-flight calls get up to 10 s) and Vert.x. */
     @Override
     public void close() {
-        try {
-            server.shutdown(10, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("admin shutdown did not finish: {}", e.getMessage());
-        }
-        pool.close();
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("admin vert.x did not close cleanly: {}", e.getMessage());
-        }
+        Listener.close(vertx, server, pool, 10);
     }
 }

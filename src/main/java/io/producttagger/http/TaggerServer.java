@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,14 +76,7 @@ public final class TaggerServer implements AutoCloseable {
         Router router = router(vertx, config, registry, metrics, pool, uploads, ready, inFlight);
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
                 .requestHandler(router);
-        try {
-            server.listen(config.server().port(), config.server().host()).toCompletionStage().toCompletableFuture()
-                    .get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            vertx.close();
-            throw new IllegalStateException("cannot listen on " + config.server().host() + ":"
-                    + config.server().port() + ": " + rootMessage(e), e);
-        }
+        Listener.bind(vertx, server, config.server().host(), config.server().port());
         TaggerServer s = new TaggerServer(vertx, server, router, inFlight, pool, uploads, ready);
         pool.executeBlocking(() -> {
             registry.resolve(null).warmUp();
@@ -168,17 +160,7 @@ public final class TaggerServer implements AutoCloseable {
     /** Stops accepting connections, lets in-flight requests finish (up to 30 s), then stops Vert.x. */
     @Override
     public void close() {
-        try {
-            server.shutdown(30, TimeUnit.SECONDS).toCompletionStage().toCompletableFuture().get(35, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("graceful shutdown did not finish: {}", rootMessage(e));
-        }
-        pool.close();
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("vert.x did not close cleanly: {}", rootMessage(e));
-        }
+        Listener.close(vertx, server, pool, 30);
         try (var files = Files.list(uploads)) {
             files.forEach(p -> p.toFile().delete());
             Files.deleteIfExists(uploads);
@@ -187,11 +169,4 @@ public final class TaggerServer implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
-    }
 }
