@@ -43,10 +43,27 @@ final class ClassifyRoutes {
 
     void addRoutes(Router router) {
         router.post("/v1/classify")
+                .handler(new FormBodyIsRawImage())
                 .handler(BodyHandler.create().setBodyLimit(config.server().maxBodyBytes()).setHandleFileUploads(true)
                         .setUploadsDirectory(uploads.toString()).setDeleteUploadedFilesOnEnd(true)
                         .setMergeFormAttributes(false))
                 .handler(this::classify);
+    }
+
+    /**
+     * Reads an {@code application/x-www-form-urlencoded} body as raw image bytes: that is what
+     * {@code curl --data-binary @photo.jpg} sends without {@code -H Content-Type}, and this endpoint takes no
+     * url-encoded forms. Formats are recognised from the bytes, not the header. A platform handler, because it
+     * must run before the body handler decodes the body.
+     */
+    private static final class FormBodyIsRawImage implements io.vertx.ext.web.handler.PlatformHandler {
+        @Override
+        public void handle(RoutingContext ctx) {
+            if (mediaType(ctx.request().getHeader("Content-Type")).equals("application/x-www-form-urlencoded")) {
+                ctx.request().headers().set("Content-Type", "application/octet-stream");
+            }
+            ctx.next();
+        }
     }
 
     /** The request's options, from query parameters and (for multipart) form fields. */

@@ -27,6 +27,10 @@ record Problem(int status, String title, String detail) {
                 || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
             t = t.getCause();
         }
+        if (isMalformedBody(t)) {
+            return new Problem(400, "Bad request", "the request body could not be parsed as its Content-Type "
+                    + "says: " + t.getMessage());
+        }
         if (t instanceof HttpProblem p) {
             return new Problem(p.status(), titleFor(p.status()), p.getMessage());
         }
@@ -64,6 +68,16 @@ record Problem(int status, String title, String detail) {
             return new Problem(503, "Overloaded", t.getMessage() + "; retry after " + RETRY_AFTER_SECONDS + " s");
         }
         return new Problem(500, "Internal error", "the server failed to handle the request; see its log");
+    }
+
+    /** Whether Netty's body decoders (run by Vert.x's BodyHandler) rejected the body: the client's fault. */
+    private static boolean isMalformedBody(Throwable t) {
+        if (t instanceof io.netty.handler.codec.DecoderException) {
+            return true;
+        }
+        StackTraceElement[] stack = t.getStackTrace();
+        return t instanceof IllegalArgumentException && stack.length > 0
+                && stack[0].getClassName().startsWith("io.netty.handler.codec.http");
     }
 
     static String titleFor(int status) {

@@ -94,6 +94,15 @@ class ServerTest {
     }
 
     @Test
+    void curlDataBinaryWithoutContentTypeIsReadAsTheImage() throws Exception {
+        // curl --data-binary @photo.jpg sends application/x-www-form-urlencoded unless told otherwise
+        HttpResponse<String> r = post("/v1/classify", "application/x-www-form-urlencoded",
+                TestSupport.photo(test, 5, 300, ".jpg"));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(1, new JsonObject(r.body()).getJsonArray("results").size());
+    }
+
+    @Test
     void labelsAreSortedAndCutByTopKAndThreshold() throws Exception {
         byte[] img = TestSupport.photo(test, 0, 300, ".png");
         JsonArray five = labels(post("/v1/classify", "image/png", img));
