@@ -70,8 +70,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param port TCP port, 0 for any free one
      * @param maxBodyBytes largest request body accepted
      * @param maxImages most images in one multipart request
+     * @param requestTimeoutMs longest a classify request may take before it is answered 408
      */
-    public record Server(String host, int port, long maxBodyBytes, int maxImages) {}
+    public record Server(String host, int port, long maxBodyBytes, int maxImages, long requestTimeoutMs) {}
 
     /**
      * The classifier: a bounded queue in front of worker threads that run batches.
@@ -115,6 +116,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("server.port", "8080", "port of the public listener (0 = any free port)"),
             new Key("server.max-body-bytes", "20971520", "largest request body in bytes"),
             new Key("server.max-images", "16", "most images in one multipart request"),
+            new Key("server.request-timeout-ms", "30000", "longest a classify request may take (then 408)"),
             new Key("inference.workers", "1", "inference threads, one predictor each"),
             new Key("inference.max-batch", "16", "most images in one inference batch"),
             new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
@@ -195,7 +197,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                     Path.of(text("engine.cache")),
                     new Server(text("server.host"), (int) number("server.port", 0, 65535),
                             number("server.max-body-bytes", 1, Long.MAX_VALUE),
-                            (int) number("server.max-images", 1, 1000)),
+                            (int) number("server.max-images", 1, 1000),
+                            number("server.request-timeout-ms", 100, 3_600_000)),
                     new Inference((int) number("inference.workers", 1, 64),
                             (int) number("inference.max-batch", 1, 1024),
                             (int) number("inference.max-delay-ms", 0, 10_000),

@@ -13,6 +13,7 @@ import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,8 @@ final class ClassifyRoutes {
 
     void addRoutes(Router router) {
         router.post("/v1/classify")
+                // an upload that never completes (e.g. a multipart body without its closing boundary) gets a 408
+                .handler(TimeoutHandler.create(config.server().requestTimeoutMs(), 408))
                 .handler(new FormBodyIsRawImage())
                 .handler(BodyHandler.create().setBodyLimit(config.server().maxBodyBytes()).setHandleFileUploads(true)
                         .setUploadsDirectory(uploads.toString()).setDeleteUploadedFilesOnEnd(true)

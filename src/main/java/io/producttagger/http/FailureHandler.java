@@ -45,6 +45,8 @@ final class FailureHandler implements Handler<RoutingContext> {
             case 405 -> ctx.request().method() + " is not allowed on " + ctx.request().path();
             case 415 -> "the Content-Type '" + ctx.request().getHeader("Content-Type") + "' is not accepted by "
                     + ctx.request().method() + " " + ctx.request().path();
+            case 408 -> "the request did not complete in time (server.request-timeout-ms, "
+                    + "TAGGER_SERVER_REQUEST_TIMEOUT_MS); was the body cut short?";
             case 413 -> "the request body is larger than the limit (server.max-body-bytes, "
                     + "TAGGER_SERVER_MAX_BODY_BYTES)";
             default -> Problem.titleFor(status);

@@ -86,6 +86,7 @@ record Problem(int status, String title, String detail) {
             case 401 -> "Unauthorized";
             case 404 -> "Not found";
             case 405 -> "Method not allowed";
+            case 408 -> "Request timeout";
             case 413 -> "Payload too large";
             case 415 -> "Unsupported media type";
             case 422 -> "Unprocessable image";

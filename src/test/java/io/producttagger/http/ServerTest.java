@@ -38,7 +38,7 @@ class ServerTest {
         TestSupport.offline();
         test = TestSupport.fashionTest();
         TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("server.port", "0",
-                "server.host", "127.0.0.1", "server.max-body-bytes", "2000000", "server.max-images", "4"));
+                "server.host", "127.0.0.1", "server.max-body-bytes", "2000000", "server.max-images", "4", "server.request-timeout-ms", "3000"));
         registry = new ModelRegistry(new ModelStore(TestSupport.MODEL_ZOO), config,
                 new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
         server = TaggerServer.start(config, registry);
@@ -100,6 +100,14 @@ class ServerTest {
                 TestSupport.photo(test, 5, 300, ".jpg"));
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(1, new JsonObject(r.body()).getJsonArray("results").size());
+    }
+
+    @Test
+    void unterminatedMultipartBodyGetsA408InsteadOfHanging() throws Exception {
+        HttpResponse<String> r = post("/v1/classify", "multipart/form-data; boundary=xyz",
+                "--xyz\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nabc"
+                        .getBytes(StandardCharsets.UTF_8));
+        assertProblem(r, 408);
     }
 
     @Test
