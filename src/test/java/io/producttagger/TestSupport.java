@@ -36,6 +36,17 @@ public final class TestSupport {
         // the static initialiser did the work
     }
 
+    /** Waits (up to a minute) until the server's default model is loaded and warm. */
+    public static void awaitReady(io.producttagger.http.TaggerServer server) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!server.isReady()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("server did not become ready within a minute");
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** The 10,000 committed test images, read once per test JVM. */
     public static synchronized LabeledImages fashionTest() {
         if (test == null) {

@@ -3,6 +3,7 @@ package io.producttagger.catalog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.producttagger.TestSupport;
 import io.producttagger.cli.ExitCodes;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.http.TaggerServer;
@@ -10,10 +11,6 @@ import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.vision.ImageDecoder;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,13 +37,7 @@ class ServerModeTest {
         registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
                 new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
         server = TaggerServer.start(config, registry);
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (http.send(HttpRequest.newBuilder(URI.create(url() + "/health/ready")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
-            assertTrue(System.nanoTime() < deadline, "server did not become ready");
-            Thread.sleep(100);
-        }
+        TestSupport.awaitReady(server);
     }
 
     @AfterAll

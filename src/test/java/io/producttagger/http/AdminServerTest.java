@@ -75,11 +75,7 @@ class AdminServerTest {
                 config.fineTune().jobsDir(), config.fineTune().queueCapacity());
         admin = AdminServer.start(config, jobs, new Promotions(registry));
         server = TaggerServer.start(config, registry);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!server.isReady()) {
-            assertTrue(System.nanoTime() < deadline, "server did not become ready");
-            Thread.sleep(100);
-        }
+        TestSupport.awaitReady(server);
     }
 
     @AfterAll

@@ -40,13 +40,7 @@ class OverloadTest {
                 + "/v1/classify")).header("Content-Type", "image/jpeg")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build();
         // the warm-up inference occupies the one-image queue until the server is ready
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/health/ready"))
-                .GET().build();
-        long readyBy = System.nanoTime() + 60_000_000_000L;
-        while (http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() != 200) {
-            assertTrue(System.nanoTime() < readyBy, "server did not become ready");
-            Thread.sleep(50);
-        }
+        TestSupport.awaitReady(server);
         assertEquals(200, http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
 
         // keep the one-image queue full from other threads while requests arrive

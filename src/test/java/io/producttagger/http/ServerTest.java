@@ -42,11 +42,7 @@ class ServerTest {
         registry = new ModelRegistry(new ModelStore(TestSupport.MODEL_ZOO), config,
                 new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
         server = TaggerServer.start(config, registry);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (get("/health/ready").statusCode() != 200) {
-            assertTrue(System.nanoTime() < deadline, "server did not become ready");
-            Thread.sleep(100);
-        }
+        TestSupport.awaitReady(server);
     }
 
     @AfterAll
@@ -210,6 +206,7 @@ class ServerTest {
     @Test
     void healthAndRequestIds() throws Exception {
         assertEquals(200, get("/health/live").statusCode());
+        assertEquals(200, get("/health/ready").statusCode());
         assertEquals(200, get("/health").statusCode());
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri("/health/live")).header("X-Request-Id",
                 "abc-123").GET().build(), HttpResponse.BodyHandlers.ofString());
