@@ -40,12 +40,7 @@ final class ModelRoutes {
 
     private JsonObject describe(String name) {
         ModelStore store = registry.store();
-        String serving;
-        try {
-            serving = registry.servingVersion(name);
-        } catch (IllegalArgumentException e) {
-            throw new io.producttagger.model.ModelException.UnknownModel(e.getMessage());
-        }
+        String serving = registry.servingVersion(name); // UnknownModel for a bad or missing name
         ModelManifest m = store.manifest(name, serving);
         JsonArray versions = new JsonArray();
         for (String v : store.versions(name)) {
