@@ -8,6 +8,7 @@ import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.FineTuneRequest;
 import io.producttagger.training.TrainingException;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -15,13 +16,18 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * {@code /admin/v1/fine-tunes}: submit a fine-tune (202) naming a folder under the data root (JSON) or
- * uploading a {@code .zip} of label folders, read its state, follow it as Server-Sent Events, cancel it.
+ * uploading a {@code .zip} of label folders, list jobs, read one's state, follow it as Server-Sent Events,
+ * cancel it.
  */
 final class FineTuneRoutes {
 
     /** Largest fine-tune request body: a small JSON object. */
     static final long MAX_BODY = 64 * 1024;
     private static final long SSE_INTERVAL_MS = 500;
+    /** Jobs a listing returns when the request gives no {@code limit}. */
+    static final int DEFAULT_LIST_LIMIT = 50;
+    /** Largest {@code limit} a listing accepts. */
+    static final int MAX_LIST_LIMIT = 1000;
 
     private final FineTuneJobs jobs;
     private final DataRoot dataRoot;
@@ -47,6 +53,7 @@ final class FineTuneRoutes {
                 .consumes("application/x-gzip").consumes("application/x-tar")
                 .handler(BodyHandler.create(false).setBodyLimit(maxUploadBytes))
                 .handler(this::upload);
+        router.get("/admin/v1/fine-tunes").handler(this::list);
         router.get("/admin/v1/fine-tunes/:id").handler(ctx -> pool.executeBlocking(
                 () -> jobs.get(ctx.pathParam("id")), false)
                 .onSuccess(job -> json(ctx, 200, job)).onFailure(ctx::fail));
@@ -102,6 +109,55 @@ final class FineTuneRoutes {
             ctx.response().putHeader("Location", status);
             json(ctx, 202, new JsonObject().put("id", job.id()).put("status", status).put("state", job.state()));
         }).onFailure(ctx::fail);
+    }
+
+    /**
+     * Lists jobs newest first, each in the shape {@code GET /admin/v1/fine-tunes/{id}} answers, as
+     * {@code {"jobs":[...]}}; {@code ?state=} keeps one state, {@code ?limit=} caps the count.
+     */
+    private void list(RoutingContext ctx) {
+        String state;
+        int limit;
+        try {
+            state = singleQueryParam(ctx, "state");
+            if (state != null && !FineTuneJob.STATES.contains(state)) {
+                throw HttpProblem.badRequest("unknown state '" + state + "'; use one of "
+                        + String.join(", ", FineTuneJob.STATES));
+            }
+            String l = singleQueryParam(ctx, "limit");
+            limit = l == null ? DEFAULT_LIST_LIMIT : listLimit(l);
+        } catch (HttpProblem e) {
+            ctx.fail(e);
+            return;
+        }
+        pool.executeBlocking(() -> jobs.list(state, limit), false).onSuccess(list -> {
+            JsonArray array = new JsonArray();
+            list.forEach(job -> array.add(JsonObject.mapFrom(job)));
+            json(ctx, 200, new JsonObject().put("jobs", array));
+        }).onFailure(ctx::fail);
+    }
+
+    private static int listLimit(String text) {
+        int limit;
+        try {
+            limit = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_LIST_LIMIT) {
+            throw HttpProblem.badRequest("limit must be a whole number from 1 to " + MAX_LIST_LIMIT + ", got '"
+                    + text + "'");
+        }
+        return limit;
+    }
+
+    /** Returns a query parameter given at most once, or null when absent. */
+    private static String singleQueryParam(RoutingContext ctx, String name) {
+        java.util.List<String> values = ctx.queryParam(name);
+        if (values.size() > 1) {
+            throw HttpProblem.badRequest("give '" + name + "' once, not " + values.size() + " times");
+        }
+        return values.isEmpty() ? null : values.get(0);
     }
 
     /** Reads the JSON body into a request, resolving the data set under the data root. */

@@ -40,6 +40,8 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
     public static final String FAILED = "failed";
     /** Cancelled by a client; nothing was published. */
     public static final String CANCELLED = "cancelled";
+    /** Every state, in the order a job passes through them. */
+    public static final List<String> STATES = List.of(QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED);
 
     /** Returns whether the job will not change any more. */
     public boolean finished() {

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,6 +41,10 @@ public final class FineTuneJobs implements AutoCloseable {
     public static final String INTERRUPTED = "interrupted by a restart; nothing was published, submit it again";
 
     private static final Logger LOG = LoggerFactory.getLogger(FineTuneJobs.class);
+
+    /** Newest submission first; a creation time that does not parse (a hand-edited file) sorts last. */
+    private static final Comparator<FineTuneJob> NEWEST_FIRST = Comparator
+            .comparing((FineTuneJob j) -> instant(j.created())).reversed().thenComparing(FineTuneJob::id);
 
     private final FineTune fineTune;
     private final Path folder;
@@ -123,6 +130,24 @@ public final class FineTuneJobs implements AutoCloseable {
     /** Returns a job's state if it exists. */
     public Optional<FineTuneJob> find(String id) {
         return Optional.ofNullable(id == null ? null : jobs.get(id));
+    }
+
+    /**
+     * Lists jobs newest first (by submission time; ties by id), including those recovered from job files.
+     *
+     * @param state only jobs in this state (one of {@link FineTuneJob#STATES}), or null for all
+     * @param limit most jobs returned, at least 1
+     * @throws IllegalArgumentException on an unknown state or a limit below 1
+     */
+    public List<FineTuneJob> list(String state, int limit) {
+        if (state != null && !FineTuneJob.STATES.contains(state)) {
+            throw new IllegalArgumentException("unknown fine-tune state '" + state + "'");
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        return jobs.values().stream().filter(j -> state == null || state.equals(j.state()))
+                .sorted(NEWEST_FIRST).limit(limit).toList();
     }
 
     /**
@@ -239,6 +264,14 @@ public final class FineTuneJobs implements AutoCloseable {
 
     private static String message(Throwable e) {
         return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    private static Instant instant(String iso) {
+        try {
+            return iso == null ? Instant.MIN : Instant.parse(iso);
+        } catch (DateTimeParseException e) {
+            return Instant.MIN;
+        }
     }
 
     private static String now() {

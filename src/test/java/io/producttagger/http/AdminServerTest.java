@@ -16,6 +16,7 @@ import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneFixtures;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.vision.ImageDecoder;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,6 +42,7 @@ class AdminServerTest {
 
     private static final String TOKEN = "test-admin-token";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int OLD_JOBS = 55;
 
     private static Path tmp;
     private static TaggerConfig config;
@@ -69,6 +71,14 @@ class AdminServerTest {
         Files.writeString(config.fineTune().jobsDir().resolve("crashed.json"), """
                 {"id":"crashed","state":"running","request":{"name":"shoes"},"phase":"full","epoch":2,"epochs":5,
                  "model":"shoes","created":"2026-11-28T10:00:00Z","updated":"2026-11-28T10:01:00Z"}""");
+        // finished jobs of earlier processes, one a minute from 2019-01-01, more than a listing shows by default
+        for (int i = 0; i < OLD_JOBS; i++) {
+            Files.writeString(config.fineTune().jobsDir().resolve(oldJob(i) + ".json"), new JsonObject()
+                    .put("id", oldJob(i)).put("state", List.of("succeeded", "cancelled", "failed").get(i % 3))
+                    .put("request", new JsonObject().put("name", "old")).put("model", "old")
+                    .put("created", java.time.Instant.parse("2019-01-01T00:00:00Z").plusSeconds(60L * i).toString())
+                    .put("updated", "2019-02-01T00:00:00Z").encode());
+        }
         registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(config.vision().maxPixels()),
                 Classifier.Observer.NONE);
         jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
@@ -98,6 +108,21 @@ class AdminServerTest {
     private static HttpResponse<String> postJson(String path, String json) throws Exception {
         return send(adminRequest(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private static String oldJob(int i) {
+        return String.format("old-%02d", i);
+    }
+
+    private static JsonArray listJobs(String query) throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes" + query).GET());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        return new JsonObject(r.body()).getJsonArray("jobs");
+    }
+
+    private static List<String> ids(JsonArray jobs) {
+        return jobs.stream().map(j -> ((JsonObject) j).getString("id")).toList();
     }
 
     private static void assertProblem(HttpResponse<String> r, int status, String detailPart) {
@@ -316,6 +341,61 @@ class AdminServerTest {
         assertEquals("failed", job.getString("state"), job.encode());
         assertTrue(job.getString("error").contains("interrupted by a restart"), job.encode());
         assertEquals("1", registry.store().servingVersion("fashion").orElseThrow(), "serving model untouched");
+    }
+
+    @Test
+    void listingShowsJobsNewestFirstIncludingThoseRecoveredFromDisk() throws Exception {
+        JsonArray all = listJobs("?limit=1000");
+        List<String> ids = ids(all);
+        for (int i = 0; i < OLD_JOBS; i++) {
+            assertTrue(ids.contains(oldJob(i)), oldJob(i) + " missing from " + ids);
+        }
+        assertTrue(ids.indexOf("crashed") < ids.indexOf(oldJob(OLD_JOBS - 1))
+                && ids.indexOf(oldJob(OLD_JOBS - 1)) < ids.indexOf(oldJob(0)), "newest first: " + ids);
+        for (int k = 1; k < all.size(); k++) {
+            java.time.Instant newer = java.time.Instant.parse(all.getJsonObject(k - 1).getString("created"));
+            java.time.Instant older = java.time.Instant.parse(all.getJsonObject(k).getString("created"));
+            assertTrue(!newer.isBefore(older), "job " + k + " is newer than the one before it: " + ids);
+        }
+        assertEquals(new JsonObject(send(adminRequest("/admin/v1/fine-tunes/crashed").GET()).body()),
+                all.getJsonObject(ids.indexOf("crashed")), "the same shape as GET /admin/v1/fine-tunes/{id}");
+    }
+
+    @Test
+    void listingReturnsAtMost50JobsUnlessALimitIsGiven() throws Exception {
+        assertTrue(listJobs("?limit=1000").size() > 50, "the fixtures hold more than 50 jobs");
+        assertEquals(50, listJobs("").size());
+        JsonArray one = listJobs("?limit=1");
+        assertEquals(1, one.size());
+        assertEquals(listJobs("").getJsonObject(0).getString("id"), one.getJsonObject(0).getString("id"),
+                "the limit keeps the newest");
+        JsonArray twoSucceeded = listJobs("?state=succeeded&limit=2");
+        assertEquals(2, twoSucceeded.size(), "the limit counts jobs after the state filter");
+        assertTrue(twoSucceeded.stream().allMatch(j -> "succeeded".equals(((JsonObject) j).getString("state"))));
+    }
+
+    @Test
+    void listingFiltersByState() throws Exception {
+        JsonArray failed = listJobs("?state=failed&limit=1000");
+        assertTrue(failed.stream().allMatch(j -> "failed".equals(((JsonObject) j).getString("state"))), failed.encode());
+        assertTrue(ids(failed).contains("crashed"), "a job a restart interrupted is listed as failed");
+        List<String> cancelled = ids(listJobs("?state=cancelled&limit=1000"));
+        assertTrue(cancelled.contains(oldJob(1)) && !cancelled.contains(oldJob(0)) && !cancelled.contains("crashed"),
+                cancelled.toString());
+        assertEquals((OLD_JOBS + 2) / 3, listJobs("?state=succeeded&limit=1000").stream()
+                .filter(j -> ((JsonObject) j).getString("id").startsWith("old-")).count());
+        assertTrue(listJobs("?state=running").stream()
+                .allMatch(j -> "running".equals(((JsonObject) j).getString("state"))));
+    }
+
+    @Test
+    void listingWithAnUnknownStateOrALimitOutOfRangeIs400() throws Exception {
+        assertProblem(send(adminRequest("/admin/v1/fine-tunes?state=paused").GET()), 400,
+                "queued, running, succeeded, failed, cancelled");
+        assertProblem(send(adminRequest("/admin/v1/fine-tunes?state=").GET()), 400, "unknown state");
+        for (String bad : List.of("0", "1001", "-1", "ten", "", "2.5")) {
+            assertProblem(send(adminRequest("/admin/v1/fine-tunes?limit=" + bad).GET()), 400, "from 1 to 1000");
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.producttagger.model.ModelStore;
 import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +73,46 @@ class FineTuneJobsTest {
             assertEquals(FineTuneJob.CANCELLED, jobs.get(second.id()).state(), "the cancelled job never ran");
         }
         assertTrue(!Files.exists(zoo.resolve("first")) && !Files.exists(zoo.resolve("second")), "nothing published");
+    }
+
+    @Test
+    void listingIsNewestFirstFilteredByStateAndLimited() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("jobs"));
+        String[][] fixtures = {{"a", "succeeded", "2026-01-01T00:00:00Z"}, {"b", "failed", "2026-03-01T00:00:00Z"},
+            {"c", "succeeded", "2026-02-01T00:00:00.5Z"}, {"d", "cancelled", "not a time"},
+            {"e", "succeeded", "2026-02-01T00:00:00Z"}};
+        for (String[] f : fixtures) {
+            Files.writeString(folder.resolve(f[0] + ".json"), "{\"id\":\"" + f[0] + "\",\"state\":\"" + f[1]
+                    + "\",\"request\":{},\"created\":\"" + f[2] + "\",\"updated\":\"" + f[2] + "\"}");
+        }
+        try (FineTuneJobs jobs = jobs(tmp.resolve("zoo"), folder)) {
+            assertEquals(List.of("b", "c", "e", "a", "d"), ids(jobs.list(null, 10)), "unparsable time last");
+            assertEquals(List.of("c", "e", "a"), ids(jobs.list(FineTuneJob.SUCCEEDED, 10)));
+            assertEquals(List.of("c", "e"), ids(jobs.list(FineTuneJob.SUCCEEDED, 2)));
+            assertEquals(List.of(), ids(jobs.list(FineTuneJob.RUNNING, 10)));
+            assertThrows(IllegalArgumentException.class, () -> jobs.list("paused", 10));
+        }
+    }
+
+    @Test
+    void jobSubmittedBeforeARestartIsListedAfterIt() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
+        FineTuneRequest slow = new FineTuneRequest(data, "photos", "fashion", null, "first", 0, 500, 0.05f, 0.003f,
+                4, 0.2, 10, 1000, 1);
+        String id;
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
+            id = jobs.submit(slow).id();
+        }
+        try (FineTuneJobs restarted = jobs(zoo, tmp.resolve("jobs"))) {
+            List<FineTuneJob> listed = restarted.list(null, 10);
+            assertEquals(List.of(id), ids(listed));
+            assertEquals(FineTuneJob.FAILED, listed.get(0).state(), "a restart ends it: " + listed.get(0));
+        }
+    }
+
+    private static List<String> ids(List<FineTuneJob> jobs) {
+        return jobs.stream().map(FineTuneJob::id).toList();
     }
 
     @Test
