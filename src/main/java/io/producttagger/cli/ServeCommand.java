@@ -4,8 +4,10 @@ import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.http.AdminServer;
 import io.producttagger.model.Promotions;
+import io.producttagger.training.DataRoot;
 import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneJobs;
+import io.producttagger.training.UploadFolders;
 import io.producttagger.http.TaggerMetrics;
 import io.producttagger.http.TaggerServer;
 import io.producttagger.model.ModelRegistry;
@@ -62,7 +64,8 @@ final class ServeCommand implements Callable<Integer> {
                         + "or disable it with admin.enabled=false");
             }
             jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
-                    config.fineTune().jobsDir(), config.fineTune().queueCapacity());
+                    config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
+                    new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
             admin = AdminServer.start(config, jobs, new Promotions(registry));
         }
         TaggerServer server = TaggerServer.start(config, registry, metrics);

@@ -59,9 +59,10 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param minImagesPerLabel fewest images a label may have
      * @param maxUploadBytes largest uploaded {@code .zip} data set (unpacked, it may hold four times as much)
      * @param maxUploadFiles most entries in an uploaded archive
+     * @param keepUploads whether an uploaded data set ({@code DATA_ROOT/uploads/ID}) stays after its job ends
      */
     public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
-            long maxUploadBytes, int maxUploadFiles) {}
+            long maxUploadBytes, int maxUploadFiles, boolean keepUploads) {}
 
     /**
      * The public HTTP listener.
@@ -133,7 +134,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
             new Key("finetune.min-images-per-label", "10", "fewest images a fine-tune label may have"),
             new Key("finetune.max-upload-bytes", "104857600", "largest uploaded .zip data set in bytes"),
-            new Key("finetune.max-upload-files", "20000", "most entries in an uploaded .zip data set"));
+            new Key("finetune.max-upload-files", "20000", "most entries in an uploaded .zip data set"),
+            new Key("finetune.keep-uploads", "false", "keep an uploaded data set (DATA_ROOT/uploads/ID) after its "
+                    + "job ends instead of deleting it"));
 
     /**
      * Loads the configuration.
@@ -213,7 +216,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("finetune.queue-capacity", 1, 1000),
                             (int) number("finetune.min-images-per-label", 2, 1_000_000),
                             number("finetune.max-upload-bytes", 1, 1L << 40),
-                            (int) number("finetune.max-upload-files", 1, 10_000_000)));
+                            (int) number("finetune.max-upload-files", 1, 10_000_000),
+                            bool("finetune.keep-uploads")));
         }
 
         private boolean bool(String key) {

@@ -5,6 +5,7 @@ import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Promotions;
 import io.producttagger.training.DataRoot;
 import io.producttagger.training.FineTuneJobs;
+import io.producttagger.training.UploadFolders;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
@@ -44,12 +45,16 @@ public final class AdminServer implements AutoCloseable {
             throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
                     + "or disable it with admin.enabled=false");
         }
+        DataRoot dataRoot = new DataRoot(config.fineTune().dataRoot());
+        if (!jobs.uploads().root().equals(dataRoot.root().resolve(UploadFolders.FOLDER))) {
+            throw new IllegalArgumentException("the fine-tune jobs keep uploads in " + jobs.uploads().root()
+                    + ", not under the configured data root " + dataRoot.root());
+        }
         Vertx vertx = Vertx.vertx();
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("admin", 2);
         Router router = Router.router(vertx);
         router.route().handler(new AdminAuth(admin.token()));
-        new FineTuneRoutes(jobs, new DataRoot(config.fineTune().dataRoot()), config.fineTune(), pool)
-                .addRoutes(router);
+        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), pool).addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         FailureHandler failures = new FailureHandler();
         router.route().failureHandler(failures);

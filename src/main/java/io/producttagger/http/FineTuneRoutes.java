@@ -7,6 +7,7 @@ import io.producttagger.training.FineTuneJob;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.FineTuneRequest;
 import io.producttagger.training.TrainingException;
+import io.producttagger.training.UploadFolders;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -80,7 +81,8 @@ final class FineTuneRoutes {
     /**
      * Takes a {@code .zip} or {@code .tar.gz} of label folders as the body and the settings as query parameters
      * ({@code ?baseModel=fashion&name=shoes&epochs=8}); the archive is unpacked under the data root's
-     * {@code uploads/} folder first.
+     * {@code uploads/} folder first. The job takes the folder over; a request refused before it became a job
+     * leaves nothing behind.
      */
     private void upload(RoutingContext ctx) {
         byte[] zip = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
@@ -88,10 +90,16 @@ final class FineTuneRoutes {
         ctx.queryParams().forEach(e -> params.put(e.getKey(),
                 e.getKey().equals("baseModel") || e.getKey().equals("name") ? e.getValue() : number(e.getValue())));
         queue(ctx, () -> {
-            String id = java.util.UUID.randomUUID().toString();
-            java.nio.file.Path folder = archive.unpack(zip, dataRoot.root().resolve("uploads").resolve(id));
-            params.put("dataset", new JsonObject().put("folder", dataRoot.root().relativize(folder).toString()));
-            return jobs.submit(parse(params));
+            UploadFolders uploads = jobs.uploads();
+            String upload = uploads.newId();
+            java.nio.file.Path folder = archive.unpack(zip, uploads.folder(upload));
+            try {
+                params.put("dataset", new JsonObject().put("folder", dataRoot.root().relativize(folder).toString()));
+                return jobs.submit(parse(params), upload);
+            } catch (RuntimeException e) {
+                uploads.delete(upload);
+                throw e;
+            }
         });
     }
 

@@ -9,6 +9,8 @@ import java.util.Map;
  * @param id the job id
  * @param state {@code queued}, {@code running}, {@code succeeded}, {@code failed} or {@code cancelled}
  * @param request what was asked: data set, base, target name and settings
+ * @param upload the id of the uploaded data set's folder ({@code DATA_ROOT/uploads/ID}), removed when the job
+ *     ends unless {@code finetune.keep-uploads}; null when the data set was named by path (never removed)
  * @param phase {@code loading}, {@code head} or {@code full} while running
  * @param epoch the current 1-based epoch
  * @param epochs planned epochs
@@ -25,8 +27,8 @@ import java.util.Map;
  * @param created when it was submitted, ISO-8601
  * @param updated when this state was recorded, ISO-8601
  */
-public record FineTuneJob(String id, String state, Map<String, Object> request, String phase, int epoch,
-        int epochs, int step, int stepsPerEpoch, Double loss, Double validationAccuracy, Long etaSeconds,
+public record FineTuneJob(String id, String state, Map<String, Object> request, String upload, String phase,
+        int epoch, int epochs, int step, int stepsPerEpoch, Double loss, Double validationAccuracy, Long etaSeconds,
         String model, String version, Map<String, Object> report, List<Map<String, String>> skipped, String error,
         String created, String updated) {
 
@@ -50,21 +52,21 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
 
     /** Returns a copy in another state with an error message (null for none). */
     public FineTuneJob withState(String newState, String newError, String now) {
-        return new FineTuneJob(id, newState, request, phase, epoch, epochs, step, stepsPerEpoch, loss,
+        return new FineTuneJob(id, newState, request, upload, phase, epoch, epochs, step, stepsPerEpoch, loss,
                 validationAccuracy, etaSeconds, model, version, report, skipped, newError, created, now);
     }
 
     /** Returns a copy with the given progress. */
     public FineTuneJob withProgress(FineTune.Progress p, String now) {
-        return new FineTuneJob(id, RUNNING, request, p.phase(), p.epoch(), p.epochs(), p.step(), p.stepsPerEpoch(),
-                Double.isNaN(p.loss()) ? null : p.loss(),
+        return new FineTuneJob(id, RUNNING, request, upload, p.phase(), p.epoch(), p.epochs(), p.step(),
+                p.stepsPerEpoch(), Double.isNaN(p.loss()) ? null : p.loss(),
                 Double.isNaN(p.validationAccuracy()) ? null : p.validationAccuracy(),
                 p.etaSeconds() < 0 ? null : p.etaSeconds(), model, version, report, skipped, error, created, now);
     }
 
     /** Returns a copy that succeeded with the outcome. */
     public FineTuneJob withOutcome(FineTune.Outcome o, String now) {
-        return new FineTuneJob(id, SUCCEEDED, request, phase, epoch, epochs, step, stepsPerEpoch, loss,
+        return new FineTuneJob(id, SUCCEEDED, request, upload, phase, epoch, epochs, step, stepsPerEpoch, loss,
                 validationAccuracy, 0L, o.manifest().name(), o.manifest().version(), o.report(),
                 o.skipped().stream().map(s -> Map.of("file", s.file(), "reason", s.reason())).toList(), null,
                 created, now);

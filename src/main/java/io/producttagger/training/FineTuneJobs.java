@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * <p>Every state change is written atomically to {@code ID.json} in the jobs folder. On start, jobs found
  * {@code queued} or {@code running} there were interrupted by a restart: they are marked {@code failed} and
  * nothing about the serving model changes.
+ *
+ * <p>A job submitted with an uploaded data set owns its folder under {@code DATA_ROOT/uploads}: when the job
+ * ends (succeeded, failed, cancelled) the folder is deleted, unless {@code finetune.keep-uploads}; on start, the
+ * folders of recovered jobs go the same way. A folder is kept while a queued or running job's data set, named by
+ * path, lies inside it. Data sets named by path are never deleted.
  */
 public final class FineTuneJobs implements AutoCloseable {
 
@@ -48,12 +54,17 @@ public final class FineTuneJobs implements AutoCloseable {
 
     private final FineTune fineTune;
     private final Path folder;
+    private final UploadFolders uploads;
     private final ThreadPoolExecutor trainer;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Map<String, FineTuneJob> jobs = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> cancels = new ConcurrentHashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** The data set of every queued or running job, to keep an upload another job reads by path. */
+    private final Map<String, Path> datasetsInUse = new ConcurrentHashMap<>();
+    /** Uploads whose jobs have ended, waiting until no queued or running job reads them. */
+    private final Set<String> uploadsToDelete = ConcurrentHashMap.newKeySet();
 
     /**
      * Opens the queue and recovers the jobs a previous process left.
@@ -61,10 +72,12 @@ public final class FineTuneJobs implements AutoCloseable {
      * @param fineTune runs the jobs
      * @param folder where job files live; created if missing
      * @param queueCapacity jobs that may wait behind the running one
+     * @param uploads where uploaded data sets live, and whether they stay after their jobs end
      */
-    public FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity) {
+    public FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity, UploadFolders uploads) {
         this.fineTune = fineTune;
         this.folder = folder.toAbsolutePath().normalize();
+        this.uploads = uploads;
         this.trainer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queueCapacity),
                 r -> {
                     Thread t = new Thread(r, "fine-tune");
@@ -74,14 +87,36 @@ public final class FineTuneJobs implements AutoCloseable {
         recover();
     }
 
+    /** Returns where uploaded data sets live. */
+    public UploadFolders uploads() {
+        return uploads;
+    }
+
     /**
-     * Validates a request and queues it.
+     * Validates a request whose data set was named by path and queues it; the data set is never deleted.
      *
      * @return the queued job
      * @throws TrainingException.Invalid when the request cannot run (nothing is queued)
      * @throws TrainingException.QueueFull when the queue is full
      */
     public FineTuneJob submit(FineTuneRequest request) {
+        return submit(request, null);
+    }
+
+    /**
+     * Validates a request and queues it.
+     *
+     * @param upload the id of the uploaded data set's folder ({@link UploadFolders}) the job takes over and
+     *     deletes when it ends, or null when the data set was named by path; when this method throws, the job
+     *     took nothing over
+     * @return the queued job
+     * @throws TrainingException.Invalid when the request cannot run (nothing is queued)
+     * @throws TrainingException.QueueFull when the queue is full
+     */
+    public FineTuneJob submit(FineTuneRequest request, String upload) {
+        if (upload != null && !UploadFolders.isId(upload)) {
+            throw new IllegalArgumentException("'" + upload + "' is not an upload id");
+        }
         fineTune.validate(request);
         String id = UUID.randomUUID().toString();
         String now = Instant.now().toString();
@@ -96,17 +131,19 @@ public final class FineTuneJobs implements AutoCloseable {
         described.put("learningRate", request.learningRate());
         described.put("batchSize", request.batchSize());
         described.put("validationFraction", request.validationFraction());
-        FineTuneJob job = new FineTuneJob(id, FineTuneJob.QUEUED, described, null, 0,
+        FineTuneJob job = new FineTuneJob(id, FineTuneJob.QUEUED, described, upload, null, 0,
                 request.headOnlyEpochs() + request.epochs(), 0, 0, null, null, null, request.name(), null, null,
                 null, null, now, now);
         AtomicBoolean cancel = new AtomicBoolean();
         cancels.put(id, cancel);
+        datasetsInUse.put(id, request.dataset().toAbsolutePath().normalize());
         update(job);
         try {
             trainer.execute(() -> run(id, request, cancel));
         } catch (RejectedExecutionException e) {
             jobs.remove(id);
             cancels.remove(id);
+            datasetsInUse.remove(id);
             deleteQuietly(file(id));
             throw new TrainingException.QueueFull("the fine-tune queue is full (" + trainer.getQueue().size()
                     + " waiting, finetune.queue-capacity); retry when a job has finished");
@@ -161,7 +198,7 @@ public final class FineTuneJobs implements AutoCloseable {
         if (flag != null && !job.finished()) {
             flag.set(true);
             if (FineTuneJob.QUEUED.equals(job.state())) {
-                job = update(job.withState(FineTuneJob.CANCELLED, "cancelled before it started", now()));
+                ended(update(job.withState(FineTuneJob.CANCELLED, "cancelled before it started", now())));
             }
         }
         return get(id);
@@ -183,13 +220,13 @@ public final class FineTuneJobs implements AutoCloseable {
                 }
                 update(next, write);
             }, cancel::get);
-            update(get(id).withOutcome(outcome, now()));
+            ended(update(get(id).withOutcome(outcome, now())));
             LOG.info("fine-tune {} published {}@{}", id, outcome.manifest().name(), outcome.manifest().version());
         } catch (RuntimeException | Error e) {
             boolean cancelled = cancel.get() && !closing.get();
             String error = closing.get() ? "interrupted by a shutdown; nothing was published, submit it again"
                     : cancelled ? "cancelled; nothing was published" : message(e);
-            update(get(id).withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, now()));
+            ended(update(get(id).withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, now())));
             if (!cancelled) {
                 LOG.warn("fine-tune {} failed", id, e);
             }
@@ -200,6 +237,30 @@ public final class FineTuneJobs implements AutoCloseable {
 
     private FineTuneJob update(FineTuneJob job) {
         return update(job, true);
+    }
+
+    /** Lets go of a job that reached its final state: its upload goes once no other job reads it. */
+    private void ended(FineTuneJob job) {
+        datasetsInUse.remove(job.id());
+        if (job.upload() != null && !uploads.keep()) {
+            uploadsToDelete.add(job.upload());
+        }
+        deleteUnusedUploads();
+    }
+
+    private synchronized void deleteUnusedUploads() {
+        for (String upload : List.copyOf(uploadsToDelete)) {
+            if (!UploadFolders.isId(upload)) {
+                LOG.warn("a fine-tune job names upload '{}', which is not an upload id; nothing deleted", upload);
+                uploadsToDelete.remove(upload);
+                continue;
+            }
+            Path uploaded = uploads.folder(upload).toAbsolutePath().normalize();
+            if (datasetsInUse.values().stream().noneMatch(d -> d.startsWith(uploaded))) {
+                uploads.delete(upload);
+                uploadsToDelete.remove(upload);
+            }
+        }
     }
 
     private FineTuneJob update(FineTuneJob job, boolean persist) {
@@ -241,6 +302,9 @@ public final class FineTuneJobs implements AutoCloseable {
                                 job.state());
                     }
                     jobs.put(job.id(), job);
+                    if (job.upload() != null && !uploads.keep()) {
+                        uploadsToDelete.add(job.upload());
+                    }
                 } catch (IOException e) {
                     LOG.warn("ignoring unreadable fine-tune job file {}: {}", f, e.getMessage());
                 }
@@ -248,6 +312,8 @@ public final class FineTuneJobs implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the fine-tune jobs folder " + folder, e);
         }
+        // every recovered job has ended by now
+        deleteUnusedUploads();
     }
 
     private Path file(String id) {

@@ -1,6 +1,7 @@
 package io.producttagger.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,33 @@ class TaggerConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> TaggerConfig.load(null, Map.of("TAGGER_SERVER_PORT", "eighty"), Map.of()));
         assertTrue(e.getMessage().contains("TAGGER_SERVER_PORT"), e.getMessage());
+    }
+
+    @Test
+    void keepUploadsIsOffByDefaultAndReachableFromFileEnvironmentAndFlag() throws Exception {
+        assertFalse(TaggerConfig.defaults().fineTune().keepUploads());
+        Path file = dir.resolve("tagger.properties");
+        Files.writeString(file, "finetune.keep-uploads=true\n");
+        assertTrue(TaggerConfig.load(file, Map.of(), Map.of()).fineTune().keepUploads());
+        assertTrue(TaggerConfig.load(null, Map.of("TAGGER_FINETUNE_KEEP_UPLOADS", "true"), Map.of()).fineTune()
+                .keepUploads());
+        assertTrue(TaggerConfig.load(null, Map.of(), Map.of("finetune.keep-uploads", "true")).fineTune()
+                .keepUploads());
+        assertFalse(TaggerConfig.load(file, Map.of("TAGGER_FINETUNE_KEEP_UPLOADS", "false"), Map.of()).fineTune()
+                .keepUploads(), "the environment overrides the file");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of("TAGGER_FINETUNE_KEEP_UPLOADS", "yes"), Map.of()));
+        assertTrue(e.getMessage().contains("finetune.keep-uploads") && e.getMessage().contains("true or false"),
+                e.getMessage());
+    }
+
+    @Test
+    void everyKeyIsInTheReadmeConfigurationTable() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        for (TaggerConfig.Key k : TaggerConfig.KEYS) {
+            assertTrue(readme.lines().anyMatch(l -> l.startsWith("| ") && l.contains("`" + k.name() + "`")),
+                    k.name() + " is missing from the README's configuration table");
+        }
     }
 
     @Test

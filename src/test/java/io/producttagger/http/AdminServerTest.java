@@ -12,9 +12,11 @@ import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
+import io.producttagger.training.DataRoot;
 import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneFixtures;
 import io.producttagger.training.FineTuneJobs;
+import io.producttagger.training.UploadFolders;
 import io.producttagger.vision.ImageDecoder;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -82,7 +84,8 @@ class AdminServerTest {
         registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(config.vision().maxPixels()),
                 Classifier.Observer.NONE);
         jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
-                config.fineTune().jobsDir(), config.fineTune().queueCapacity());
+                config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
+                new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
         admin = AdminServer.start(config, jobs, new Promotions(registry));
         server = TaggerServer.start(config, registry);
         TestSupport.awaitReady(server);
@@ -288,6 +291,59 @@ class AdminServerTest {
                         .zip(entries))));
         assertEquals(202, r.statusCode(), r.body());
         send(adminRequest(new JsonObject(r.body()).getString("status")).DELETE());
+    }
+
+    /** Zips {@code data/FOLDER}'s label folders, wrapped in one top folder as people often do. */
+    private static byte[] zipOf(String folder) throws Exception {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (var files = Files.walk(tmp.resolve("data").resolve(folder))) {
+            for (Path p : files.filter(Files::isRegularFile).toList()) {
+                entries.put("set/" + tmp.resolve("data").resolve(folder).relativize(p), Files.readAllBytes(p));
+            }
+        }
+        return io.producttagger.training.DatasetArchiveTestAccess.zip(entries);
+    }
+
+    private static java.util.Set<Path> uploadFolders() throws Exception {
+        Path uploads = tmp.resolve("data").resolve(UploadFolders.FOLDER);
+        if (!Files.isDirectory(uploads)) {
+            return java.util.Set.of();
+        }
+        try (var list = Files.list(uploads)) {
+            return list.collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void uploadedDataSetIsDeletedWhenItsJobIsCancelled() throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion&name=gone"
+                + "&headOnlyEpochs=0&epochs=500&batchSize=4").header("Content-Type", "application/zip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(zipOf("photos"))));
+        assertEquals(202, r.statusCode(), r.body());
+        String status = new JsonObject(r.body()).getString("status");
+        JsonObject job = new JsonObject(send(adminRequest(status).GET()).body());
+        Path folder = tmp.resolve("data").resolve(UploadFolders.FOLDER).resolve(job.getString("upload"));
+        assertTrue(job.getJsonObject("request").getString("dataset").startsWith("uploads/" + job.getString("upload")),
+                job.encode());
+        assertTrue(Files.isDirectory(folder), "unpacked while the job is " + job.getString("state"));
+        assertEquals(200, send(adminRequest(status).DELETE()).statusCode());
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!"cancelled".equals(job.getString("state")) || Files.exists(folder)) {
+            assertTrue(System.nanoTime() < deadline, "not cancelled and cleaned up in time: " + job);
+            Thread.sleep(100);
+            job = new JsonObject(send(adminRequest(status).GET()).body());
+        }
+        assertTrue(Files.isDirectory(tmp.resolve("data/photos/bags")), "the folder data set is untouched");
+    }
+
+    @Test
+    void uploadRefusedBeforeItBecomesAJobLeavesNoFolderBehind() throws Exception {
+        java.util.Set<Path> before = uploadFolders();
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion&name=few")
+                .header("Content-Type", "application/zip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(zipOf("few"))));
+        assertProblem(r, 422, "at least 10 images");
+        assertTrue(before.containsAll(uploadFolders()), "new folders: " + uploadFolders() + " before: " + before);
     }
 
     @Test

@@ -13,16 +13,140 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The job queue's bookkeeping: persistence, recovery, validation before queueing. */
+/** The job queue's bookkeeping: persistence, recovery, validation before queueing, uploaded data sets. */
 class FineTuneJobsTest {
 
     @TempDir
     Path tmp;
 
     private FineTuneJobs jobs(Path zoo, Path folder) {
+        return jobs(zoo, folder, false);
+    }
+
+    private FineTuneJobs jobs(Path zoo, Path folder, boolean keepUploads) {
         TestSupport.offline();
         return new FineTuneJobs(new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS)),
-                folder, 4);
+                folder, 4, new UploadFolders(new DataRoot(tmp.resolve("data")), keepUploads));
+    }
+
+    /** A request that trains long enough to be cancelled while running. */
+    private static FineTuneRequest slow(Path dataset, String datasetName) {
+        return new FineTuneRequest(dataset, datasetName, "fashion", null, "slow", 0, 500, 0.05f, 0.003f, 4, 0.2, 10,
+                1000, 1);
+    }
+
+    /** Copies the photo set {@code data/photos} into {@code data/uploads/ID}, as an unpacked upload. */
+    private Path upload(String id) throws Exception {
+        Path photos = tmp.resolve("data/photos");
+        Path target = tmp.resolve("data/uploads").resolve(id);
+        try (var files = Files.walk(photos)) {
+            for (Path p : files.toList()) {
+                Path dst = target.resolve(photos.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dst);
+                } else {
+                    Files.copy(p, dst);
+                }
+            }
+        }
+        return target;
+    }
+
+    private static void awaitFinished(FineTuneJobs jobs, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!jobs.get(id).finished()) {
+            assertTrue(System.nanoTime() < deadline, "job " + id + " did not finish: " + jobs.get(id));
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void uploadIsDeletedWhenItsJobEndsButADataSetNamedByPathIsNot() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path running = upload("running");
+        Path queued = upload("queued");
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
+            FineTuneJob first = jobs.submit(slow(running, "uploads/running"), "running");
+            FineTuneJob byPath = jobs.submit(FineTuneRequest.of(photos, "fashion", "bypath", 10));
+            FineTuneJob second = jobs.submit(FineTuneRequest.of(queued, "fashion", "second", 10), "queued");
+            assertEquals("queued", second.upload());
+            assertEquals(null, byPath.upload());
+            jobs.cancel(byPath.id());
+            jobs.cancel(second.id());
+            assertTrue(Files.isDirectory(photos.resolve("bags")), "a data set named by path stays");
+            assertTrue(!Files.exists(queued), "the cancelled queued job's upload is gone");
+            assertTrue(Files.isDirectory(running), "the running job still reads its upload");
+            jobs.cancel(first.id());
+            awaitFinished(jobs, first.id());
+            assertEquals(FineTuneJob.CANCELLED, jobs.get(first.id()).state());
+            assertTrue(!Files.exists(running), "the running job's upload is gone once it ended");
+        }
+        assertTrue(Files.isDirectory(photos.resolve("bags")));
+    }
+
+    @Test
+    void keepUploadsKeepsTheFolderUntilARestartWithoutIt() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path uploaded = upload("kept");
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"), true)) {
+            FineTuneJob first = jobs.submit(slow(photos, "photos"));
+            FineTuneJob second = jobs.submit(FineTuneRequest.of(uploaded, "fashion", "second", 10), "kept");
+            jobs.cancel(second.id());
+            jobs.cancel(first.id());
+            awaitFinished(jobs, first.id());
+            assertTrue(Files.isDirectory(uploaded), "finetune.keep-uploads=true keeps it");
+        }
+        jobs(zoo, tmp.resolve("jobs"), true).close();
+        assertTrue(Files.isDirectory(uploaded), "and a restart keeps it too");
+        jobs(zoo, tmp.resolve("jobs"), false).close();
+        assertTrue(!Files.exists(uploaded), "a restart without finetune.keep-uploads deletes it");
+        assertTrue(Files.isDirectory(photos.resolve("bags")));
+    }
+
+    @Test
+    void restartDeletesUploadsOfEndedJobsAndNothingElse() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Path photos = FineTuneFixtures.photoSet(data.resolve("photos"), 2);
+        Path done = upload("done");
+        Path cut = upload("cut");
+        Path orphan = upload("orphan");
+        Path folder = Files.createDirectories(tmp.resolve("jobs"));
+        String[][] fixtures = {{"done", "succeeded", "\"done\""}, {"cut", "running", "\"cut\""},
+            {"bypath", "succeeded", "null"}, {"dotdot", "failed", "\"../photos\""}, {"up", "failed", "\"..\""},
+            {"absolute", "failed", "\"" + photos.toAbsolutePath() + "\""}, {"nested", "failed", "\"done/../..\""}};
+        for (String[] f : fixtures) {
+            Files.writeString(folder.resolve(f[0] + ".json"), "{\"id\":\"" + f[0] + "\",\"state\":\"" + f[1]
+                    + "\",\"request\":{\"dataset\":\"photos\"},\"upload\":" + f[2]
+                    + ",\"created\":\"2026-01-01T00:00:00Z\",\"updated\":\"2026-01-01T00:00:00Z\"}");
+        }
+        try (FineTuneJobs jobs = jobs(tmp.resolve("zoo"), folder)) {
+            assertEquals(FineTuneJob.FAILED, jobs.get("cut").state());
+            assertEquals("done", jobs.get("done").upload());
+        }
+        assertTrue(!Files.exists(done), "a succeeded job's upload is gone");
+        assertTrue(!Files.exists(cut), "the upload of a job the restart ended is gone");
+        assertTrue(Files.isDirectory(orphan), "a folder no job owns is left alone");
+        assertTrue(Files.isDirectory(photos.resolve("bags")) && Files.isDirectory(data.resolve("uploads")),
+                "ids that are not plain names delete nothing");
+    }
+
+    @Test
+    void uploadThatAQueuedJobReadsByPathIsKeptUntilThatJobEnds() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path shared = upload("shared");
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
+            FineTuneJob first = jobs.submit(slow(photos, "photos"));
+            FineTuneJob owner = jobs.submit(FineTuneRequest.of(shared, "fashion", "owner", 10), "shared");
+            FineTuneJob reader = jobs.submit(FineTuneRequest.of(shared, "fashion", "reader", 10));
+            jobs.cancel(owner.id());
+            assertTrue(Files.isDirectory(shared), "another queued job reads it");
+            jobs.cancel(reader.id());
+            assertTrue(!Files.exists(shared), "gone once no job reads it");
+            jobs.cancel(first.id());
+        }
     }
 
     @Test
