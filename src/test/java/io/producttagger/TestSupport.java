@@ -47,6 +47,28 @@ public final class TestSupport {
         }
     }
 
+    /**
+     * Returns the {@code METHOD /path} pairs an OpenAPI document describes, sorted: paths are the keys indented
+     * two spaces under {@code paths:}, methods the keys indented four spaces under a path.
+     */
+    public static java.util.List<String> documentedRoutes(String openApiYaml) {
+        java.util.List<String> documented = new java.util.ArrayList<>();
+        String path = null;
+        for (String line : openApiYaml.split("\n")) {
+            java.util.regex.Matcher p = java.util.regex.Pattern.compile("^  (/\\S*):\\s*$").matcher(line);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^    (get|post|put|delete|patch):").matcher(line);
+            if (p.find()) {
+                path = p.group(1);
+            } else if (m.find() && path != null) {
+                documented.add(m.group(1).toUpperCase(java.util.Locale.ROOT) + " " + path);
+            } else if (!line.startsWith(" ") && !line.isBlank()) {
+                path = null;
+            }
+        }
+        java.util.Collections.sort(documented);
+        return documented;
+    }
+
     /** The 10,000 committed test images, read once per test JVM. */
     public static synchronized LabeledImages fashionTest() {
         if (test == null) {

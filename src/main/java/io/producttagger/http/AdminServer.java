@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin service on its own listener (loopback by default): {@code /admin/v1} fine-tunes, promotion and
- * rollback, every call authenticated with the bearer token. None of these routes exist on the public listener.
+ * rollback, and the API's OpenAPI document, every call authenticated with the bearer token. None of these routes
+ * exist on the public listener.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -24,11 +25,13 @@ public final class AdminServer implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer server;
     private final WorkerExecutor pool;
+    private final Router router;
 
-    private AdminServer(Vertx vertx, HttpServer server, WorkerExecutor pool) {
+    private AdminServer(Vertx vertx, HttpServer server, WorkerExecutor pool, Router router) {
         this.vertx = vertx;
         this.server = server;
         this.pool = pool;
+        this.router = router;
     }
 
     /**
@@ -56,6 +59,7 @@ public final class AdminServer implements AutoCloseable {
         router.route().handler(new AdminAuth(admin.token()));
         new FineTuneRoutes(jobs, dataRoot, config.fineTune(), pool).addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
+        new AdminOpenApiRoutes().addRoutes(router);
         FailureHandler failures = new FailureHandler();
         router.route().failureHandler(failures);
         for (int status : new int[] {404, 405, 413, 415}) {
@@ -64,7 +68,15 @@ public final class AdminServer implements AutoCloseable {
         HttpServer server = vertx.createHttpServer().requestHandler(router);
         Listener.bind(vertx, server, admin.host(), admin.port());
         LOG.info("admin listening on http://{}:{}/admin/v1", admin.host(), server.actualPort());
-        return new AdminServer(vertx, server, pool);
+        return new AdminServer(vertx, server, pool, router);
+    }
+
+    /**
+     * Returns the routes as {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted; a path
+     * with one route per accepted media type appears once per route.
+     */
+    public java.util.List<String> routes() {
+        return RouteList.of(router);
     }
 
     /** Returns the bound port. */

@@ -17,14 +17,14 @@ final class OpsRoutes {
 
     OpsRoutes(TaggerMetrics metrics) {
         this.metrics = metrics;
-        this.openapi = Buffer.buffer(openApiDocument());
+        this.openapi = Buffer.buffer(classpathText(OPENAPI));
     }
 
-    /** Reads the OpenAPI document from the classpath. */
-    static String openApiDocument() {
-        try (InputStream in = OpsRoutes.class.getResourceAsStream(OPENAPI)) {
+    /** Reads a text resource (an OpenAPI document) from the classpath. */
+    static String classpathText(String resource) {
+        try (InputStream in = OpsRoutes.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(OPENAPI + " missing from the classpath");
+                throw new IllegalStateException(resource + " missing from the classpath");
             }
             return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {

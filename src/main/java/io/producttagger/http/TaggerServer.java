@@ -130,16 +130,7 @@ public final class TaggerServer implements AutoCloseable {
 
     /** Returns the routes as {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted. */
     public java.util.List<String> routes() {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (io.vertx.ext.web.Route r : router.getRoutes()) {
-            if (r.getPath() == null || r.methods() == null) {
-                continue;
-            }
-            String path = r.getPath().replaceAll(":([A-Za-z]+)", "{$1}");
-            r.methods().forEach(m -> out.add(m.name() + " " + path));
-        }
-        java.util.Collections.sort(out);
-        return out;
+        return RouteList.of(router);
     }
 
     /** Returns whether any request is being handled right now. */

@@ -454,6 +454,86 @@ class AdminServerTest {
         }
     }
 
+    private static String adminOpenApi() throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/openapi.yaml").GET());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/yaml", r.headers().firstValue("Content-Type").orElse(""));
+        return r.body();
+    }
+
+    @Test
+    void adminOpenApiDocumentsExactlyTheRoutesTheAdminRouterServes() throws Exception {
+        assertEquals(admin.routes().stream().distinct().toList(), TestSupport.documentedRoutes(adminOpenApi()));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void adminOpenApiReferencesResolveAndEveryOperationDocumentsItsAuthentication() throws Exception {
+        Map<String, Object> doc = new org.yaml.snakeyaml.Yaml().load(adminOpenApi());
+        assertTrue(String.valueOf(doc.get("openapi")).startsWith("3."), "an OpenAPI 3 document");
+        List<String> refs = new ArrayList<>();
+        collectRefs(doc, refs);
+        assertTrue(refs.size() > 10, refs.toString());
+        for (String ref : refs) {
+            assertTrue(ref.startsWith("#/"), ref);
+            Object target = doc;
+            for (String part : ref.substring(2).split("/")) {
+                target = target instanceof Map<?, ?> m ? m.get(part) : null;
+            }
+            assertNotNull(target, "unresolved " + ref);
+        }
+        Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) doc.get("paths");
+        paths.forEach((path, item) -> item.forEach((method, op) -> {
+            if (!method.equals("parameters")) {
+                Map<String, Object> responses = (Map<String, Object>) ((Map<String, Object>) op).get("responses");
+                assertTrue(responses.containsKey("401"), method + " " + path + " documents its 401");
+            }
+        }));
+        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) doc.get("components"))
+                .get("schemas");
+        assertEquals(io.producttagger.training.FineTuneJob.STATES,
+                ((Map<String, Object>) schemas.get("JobState")).get("enum"));
+        java.util.Set<String> jobFields = ((Map<String, Object>) ((Map<String, Object>) schemas.get("FineTuneJob"))
+                .get("properties")).keySet();
+        assertEquals(java.util.Arrays.stream(io.producttagger.training.FineTuneJob.class.getRecordComponents())
+                .map(java.lang.reflect.RecordComponent::getName).collect(Collectors.toSet()), jobFields,
+                "the FineTuneJob schema names every field of a job");
+    }
+
+    private static void collectRefs(Object node, List<String> refs) {
+        if (node instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                if ("$ref".equals(k)) {
+                    refs.add((String) v);
+                } else {
+                    collectRefs(v, refs);
+                }
+            });
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> collectRefs(v, refs));
+        }
+    }
+
+    @Test
+    void everyAdminRouteIncludingTheOpenApiDocumentRefusesACallWithoutTheToken() throws Exception {
+        java.util.Set<String> routes = new java.util.TreeSet<>(admin.routes());
+        assertTrue(routes.contains("GET /admin/v1/openapi.yaml") && routes.contains("GET /admin/v1/fine-tunes"),
+                routes.toString());
+        for (String route : routes) {
+            String[] methodAndPath = route.split(" ", 2);
+            String path = methodAndPath[1].replaceAll("\\{[^}]+\\}", "x");
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port()
+                    + path)).method(methodAndPath[0], HttpRequest.BodyPublishers.noBody()));
+            assertEquals(401, r.statusCode(), route + ": " + r.body());
+        }
+    }
+
+    @Test
+    void fineTuneRequestInAnUnacceptedMediaTypeIs415() throws Exception {
+        assertProblem(send(adminRequest("/admin/v1/fine-tunes").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("photos"))), 415, "text/plain");
+    }
+
     @Test
     void unknownJobIs404() throws Exception {
         assertProblem(send(adminRequest("/admin/v1/fine-tunes/nope").GET()), 404, "nope");

@@ -218,21 +218,7 @@ class ServerTest {
     void openApiDocumentsExactlyTheRoutesTheRouterServes() throws Exception {
         HttpResponse<String> r = get("/openapi.yaml");
         assertEquals(200, r.statusCode());
-        java.util.List<String> documented = new java.util.ArrayList<>();
-        String path = null;
-        for (String line : r.body().split("\n")) {
-            java.util.regex.Matcher p = java.util.regex.Pattern.compile("^  (/\\S*):\\s*$").matcher(line);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^    (get|post|put|delete|patch):").matcher(line);
-            if (p.find()) {
-                path = p.group(1);
-            } else if (m.find() && path != null) {
-                documented.add(m.group(1).toUpperCase(java.util.Locale.ROOT) + " " + path);
-            } else if (!line.startsWith(" ") && !line.isBlank()) {
-                path = null;
-            }
-        }
-        java.util.Collections.sort(documented);
-        assertEquals(server.routes(), documented);
+        assertEquals(server.routes(), TestSupport.documentedRoutes(r.body()));
     }
 
     @Test
