@@ -60,7 +60,10 @@ public final class AdminServer implements AutoCloseable {
         new FineTuneRoutes(jobs, dataRoot, config.fineTune(), pool).addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         new AdminOpenApiRoutes().addRoutes(router);
-        FailureHandler failures = new FailureHandler();
+        FailureHandler failures = new FailureHandler("the request body is larger than the limit: "
+                + FineTuneRoutes.MAX_BODY / 1024 + " KiB for a JSON fine-tune request, "
+                + config.fineTune().maxUploadBytes() + " bytes for an archive (finetune.max-upload-bytes, "
+                + "TAGGER_FINETUNE_MAX_UPLOAD_BYTES)");
         router.route().failureHandler(failures);
         for (int status : new int[] {404, 405, 413, 415}) {
             router.errorHandler(status, failures);

@@ -10,6 +10,26 @@ final class FailureHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
 
+    /** What a 413 says on the public listener. */
+    static final String SERVER_BODY_LIMIT = "the request body is larger than the limit (server.max-body-bytes, "
+            + "TAGGER_SERVER_MAX_BODY_BYTES)";
+
+    private final String bodyLimitDetail;
+
+    /** Creates the handler of the public listener. */
+    FailureHandler() {
+        this(SERVER_BODY_LIMIT);
+    }
+
+    /**
+     * Creates a handler whose 413 names the listener's own body limits.
+     *
+     * @param bodyLimitDetail the detail of a 413: which limit was exceeded and how to change it
+     */
+    FailureHandler(String bodyLimitDetail) {
+        this.bodyLimitDetail = bodyLimitDetail;
+    }
+
     @Override
     public void handle(RoutingContext ctx) {
         Problem problem;
@@ -39,7 +59,7 @@ final class FailureHandler implements Handler<RoutingContext> {
                 .end(problem.toJson().encode());
     }
 
-    private static String detailFor(RoutingContext ctx, int status) {
+    private String detailFor(RoutingContext ctx, int status) {
         return switch (status) {
             case 404 -> "no route for " + ctx.request().method() + " " + ctx.request().path();
             case 405 -> ctx.request().method() + " is not allowed on " + ctx.request().path();
@@ -47,8 +67,7 @@ final class FailureHandler implements Handler<RoutingContext> {
                     + ctx.request().method() + " " + ctx.request().path();
             case 408 -> "the request did not complete in time (server.request-timeout-ms, "
                     + "TAGGER_SERVER_REQUEST_TIMEOUT_MS); was the body cut short?";
-            case 413 -> "the request body is larger than the limit (server.max-body-bytes, "
-                    + "TAGGER_SERVER_MAX_BODY_BYTES)";
+            case 413 -> bodyLimitDetail;
             default -> Problem.titleFor(status);
         };
     }

@@ -535,6 +535,12 @@ class AdminServerTest {
     }
 
     @Test
+    void jsonFineTuneRequestOverItsBodyLimitIs413NamingTheLimit() throws Exception {
+        String big = "{\"dataset\":{\"folder\":\"" + "a".repeat((int) FineTuneRoutes.MAX_BODY) + "\"}}";
+        assertProblem(postJson("/admin/v1/fine-tunes", big), 413, "64 KiB for a JSON fine-tune request");
+    }
+
+    @Test
     void unknownJobIs404() throws Exception {
         assertProblem(send(adminRequest("/admin/v1/fine-tunes/nope").GET()), 404, "nope");
     }
