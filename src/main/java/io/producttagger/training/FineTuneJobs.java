@@ -296,10 +296,10 @@ public final class FineTuneJobs implements AutoCloseable {
                 try {
                     FineTuneJob job = json.readValue(f.toFile(), FineTuneJob.class);
                     if (!job.finished()) {
+                        String was = job.state();
                         job = job.withState(FineTuneJob.FAILED, INTERRUPTED, now());
                         write(job);
-                        LOG.warn("fine-tune {} was {} when the service stopped; marked failed", job.id(),
-                                job.state());
+                        LOG.warn("fine-tune {} was {} when the service stopped; marked failed", job.id(), was);
                     }
                     jobs.put(job.id(), job);
                     if (job.upload() != null && !uploads.keep()) {
