@@ -63,7 +63,8 @@ final class ServeCommand implements Callable<Integer> {
                 throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
                         + "or disable it with admin.enabled=false");
             }
-            jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
+            jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
+                    config.fineTune().threads()),
                     config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
                     new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
             admin = AdminServer.start(config, jobs, new Promotions(registry));

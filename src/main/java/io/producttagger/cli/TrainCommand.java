@@ -51,6 +51,11 @@ final class TrainCommand implements Callable<Integer> {
             + FineTuneRequest.HEAD_LEARNING_RATE + ")")
     private float headLearningRate = FineTuneRequest.HEAD_LEARNING_RATE;
 
+    @Option(names = "--color", negatable = true, defaultValue = "" + FineTuneRequest.COLOR, fallbackValue = "true",
+            description = "fine-tune: turn a grayscale base into a colour model (default: ${DEFAULT-VALUE}; "
+                    + "--no-color keeps grayscale)")
+    private boolean color = FineTuneRequest.COLOR;
+
     @Option(names = "--validation", description = "fine-tune: fraction of each label held out (default: "
             + FineTuneRequest.VALIDATION_FRACTION + ")")
     private double validationFraction = FineTuneRequest.VALIDATION_FRACTION;
@@ -173,8 +178,9 @@ final class TrainCommand implements Callable<Integer> {
                 epochs != null ? epochs : FineTuneRequest.EPOCHS, headLearningRate,
                 learningRate != null ? learningRate : FineTuneRequest.LEARNING_RATE,
                 batchSize != null ? batchSize : FineTuneRequest.BATCH_SIZE, validationFraction,
-                config.fineTune().minImagesPerLabel(), FineTuneRequest.PATIENCE, seed);
-        FineTune fineTune = new FineTune(store, new ImageDecoder(config.vision().maxPixels()));
+                config.fineTune().minImagesPerLabel(), FineTuneRequest.PATIENCE, seed, color);
+        FineTune fineTune = new FineTune(store, new ImageDecoder(config.vision().maxPixels()),
+                config.fineTune().threads());
         fineTune.validate(request);
         out.printf("fine-tuning %s on %s into %s%n", base, data, request.name());
         FineTune.Outcome outcome;

@@ -60,9 +60,10 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param maxUploadBytes largest uploaded {@code .zip} data set (unpacked, it may hold four times as much)
      * @param maxUploadFiles most entries in an uploaded archive
      * @param keepUploads whether an uploaded data set ({@code DATA_ROOT/uploads/ID}) stays after its job ends
+     * @param threads OpenMP threads a fine-tune's operators use, so training leaves cores to serving
      */
     public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
-            long maxUploadBytes, int maxUploadFiles, boolean keepUploads) {}
+            long maxUploadBytes, int maxUploadFiles, boolean keepUploads, int threads) {}
 
     /**
      * The public HTTP listener.
@@ -136,7 +137,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.max-upload-bytes", "104857600", "largest uploaded .zip data set in bytes"),
             new Key("finetune.max-upload-files", "20000", "most entries in an uploaded .zip data set"),
             new Key("finetune.keep-uploads", "false", "keep an uploaded data set (DATA_ROOT/uploads/ID) after its "
-                    + "job ends instead of deleting it"));
+                    + "job ends instead of deleting it"),
+            new Key("finetune.threads", "1", "OpenMP threads a fine-tune trains with (API jobs and train --base); "
+                    + "serving keeps OMP_NUM_THREADS"));
 
     /**
      * Loads the configuration.
@@ -217,7 +220,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("finetune.min-images-per-label", 2, 1_000_000),
                             number("finetune.max-upload-bytes", 1, 1L << 40),
                             (int) number("finetune.max-upload-files", 1, 10_000_000),
-                            bool("finetune.keep-uploads")));
+                            bool("finetune.keep-uploads"),
+                            (int) number("finetune.threads", 1, 256)));
         }
 
         private boolean bool(String key) {

@@ -88,7 +88,7 @@ final class FineTuneRoutes {
         byte[] zip = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         JsonObject params = new JsonObject();
         ctx.queryParams().forEach(e -> params.put(e.getKey(),
-                e.getKey().equals("baseModel") || e.getKey().equals("name") ? e.getValue() : number(e.getValue())));
+                e.getKey().equals("baseModel") || e.getKey().equals("name") ? e.getValue() : value(e.getValue())));
         queue(ctx, () -> {
             UploadFolders uploads = jobs.uploads();
             String upload = uploads.newId();
@@ -103,7 +103,11 @@ final class FineTuneRoutes {
         });
     }
 
-    private static Object number(String v) {
+    /** A query parameter as the JSON value it stands for: a boolean, a number, or else the text. */
+    private static Object value(String v) {
+        if ("true".equals(v) || "false".equals(v)) {
+            return Boolean.valueOf(v);
+        }
         try {
             return v.contains(".") ? (Object) Double.parseDouble(v) : (Object) Long.parseLong(v);
         } catch (NumberFormatException e) {
@@ -202,7 +206,8 @@ final class FineTuneRoutes {
                 body.getNumber("validationFraction", FineTuneRequest.VALIDATION_FRACTION).doubleValue(),
                 minImagesPerLabel,
                 body.getInteger("patience", FineTuneRequest.PATIENCE),
-                body.getLong("seed", 42L));
+                body.getLong("seed", 42L),
+                body.getBoolean("color", FineTuneRequest.COLOR));
     }
 
     /** Streams the job's state as {@code text/event-stream}, one event per change, until it finishes. */

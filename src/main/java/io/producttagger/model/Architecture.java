@@ -1,9 +1,14 @@
 package io.producttagger.model;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -20,12 +25,19 @@ import java.util.List;
  * pooling, dropout and a linear classifier head. The head is the last child of the block, so a
  * fine-tune can replace it when the label set changes.
  *
+ * <p>With {@code colorBins > 0} the network takes RGB: the convolution stack sees the image's luminance
+ * (computed inside the network, so a grayscale-trained stack transfers unchanged), and a colour branch beside
+ * it describes the image's colours as a soft histogram over {@code colorBins} learnt colours (a 1x1
+ * convolution, a softmax over the bins at every pixel, global average pooling, batch norm). The two feature
+ * vectors are concatenated before the head. Shape alone cannot tell a lemon from a lime, or cola from milk.
+ *
  * @param type the architecture family; only {@code vgg-bn} is known
  * @param widths channels per stage
  * @param convsPerStage convolutions per stage
  * @param dropout dropout rate before the head
+ * @param colorBins learnt colours of the colour branch, 0 for a grayscale network without one
  */
-public record Architecture(String type, List<Integer> widths, int convsPerStage, double dropout) {
+public record Architecture(String type, List<Integer> widths, int convsPerStage, double dropout, int colorBins) {
 
     /** The architecture family name of {@link #vggBn}. */
     public static final String VGG_BN = "vgg-bn";
@@ -41,15 +53,70 @@ public record Architecture(String type, List<Integer> widths, int convsPerStage,
         if (dropout < 0 || dropout >= 1) {
             throw new IllegalArgumentException("dropout must be in [0, 1)");
         }
+        if (colorBins < 0 || colorBins > 256) {
+            throw new IllegalArgumentException("colorBins must be 0 to 256");
+        }
         widths = List.copyOf(widths);
     }
 
-    /** A VGG-style network with batch norm. */
+    /** A grayscale VGG-style network with batch norm. */
     public static Architecture vggBn(List<Integer> widths, int convsPerStage, double dropout) {
-        return new Architecture(VGG_BN, widths, convsPerStage, dropout);
+        return new Architecture(VGG_BN, widths, convsPerStage, dropout, 0);
     }
 
-    /** Builds the feature extractor: everything but the classifier head, ending in a flat feature vector. */
+    /** Returns this architecture with a colour branch of {@code bins} learnt colours (0: none). */
+    public Architecture withColorBins(int bins) {
+        return new Architecture(type, widths, convsPerStage, dropout, bins);
+    }
+
+    /** Returns the input channels the network takes: 3 with a colour branch, else 1. */
+    public int inputChannels() {
+        return colorBins > 0 ? 3 : 1;
+    }
+
+    /**
+     * Builds the feature extractor: everything but the classifier head, ending in a flat feature vector. The
+     * convolution stack is {@link #buildBackbone}; with a colour branch it is wrapped by {@link #withColor}.
+     */
+    public Block buildFeatures() {
+        return colorBins > 0 ? withColor(buildBackbone()) : buildBackbone();
+    }
+
+    /**
+     * Wraps a grayscale convolution stack (e.g. a trained one) into the features of this colour architecture:
+     * luminance into the stack, the colour histogram beside it, both concatenated.
+     *
+     * @throws IllegalStateException when this architecture has no colour branch
+     */
+    public Block withColor(Block grayBackbone) {
+        if (colorBins == 0) {
+            throw new IllegalStateException("this architecture has no colour branch");
+        }
+        SequentialBlock shape = new SequentialBlock().add(new LambdaBlock(Architecture::luminance, "luminance"))
+                .add(grayBackbone);
+        SequentialBlock color = new SequentialBlock()
+                .add(Conv2d.builder().setFilters(colorBins).setKernelShape(new Shape(1, 1)).build())
+                .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().softmax(1)), "colorSoftmax"))
+                .add(Pool.globalAvgPool2dBlock())
+                .add(Blocks.batchFlattenBlock())
+                .add(BatchNorm.builder().build());
+        return new ParallelBlock(outputs -> new NDList(NDArrays.concat(
+                new NDList(outputs.get(0).singletonOrThrow(), outputs.get(1).singletonOrThrow()), 1)),
+                List.of(shape, color));
+    }
+
+    /**
+     * Rec. 601 luminance of normalised RGB, (N, 3, H, W) to (N, 1, H, W). With the same mean and standard
+     * deviation on every channel this equals the normalised luminance the grayscale stack was trained on,
+     * because the weights sum to one.
+     */
+    private static NDList luminance(NDList input) {
+        NDArray x = input.singletonOrThrow();
+        NDArray weights = x.getManager().create(new float[] {0.299f, 0.587f, 0.114f}, new Shape(1, 3, 1, 1));
+        return new NDList(x.mul(weights).sum(new int[] {1}, true));
+    }
+
+    /** Builds the grayscale convolution stack: stages, global average pooling, a flat feature vector. */
     public SequentialBlock buildBackbone() {
         SequentialBlock net = new SequentialBlock();
         for (int s = 0; s < widths.size(); s++) {
@@ -82,10 +149,10 @@ public record Architecture(String type, List<Integer> widths, int convsPerStage,
         return head;
     }
 
-    /** Builds the whole network: backbone then head. */
+    /** Builds the whole network: features (child 0) then head (child 1). */
     public SequentialBlock build(int labels) {
         SequentialBlock net = new SequentialBlock();
-        net.add(buildBackbone());
+        net.add(buildFeatures());
         net.add(buildHead(labels));
         return net;
     }

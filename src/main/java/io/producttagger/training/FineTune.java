@@ -2,22 +2,28 @@ package io.producttagger.training;
 
 import ai.djl.Model;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelException;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
+import io.producttagger.model.OpenMpThreads;
 import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.ImagePipeline;
 import io.producttagger.vision.Normalization;
+import io.producttagger.vision.PreprocessingStep;
+import io.producttagger.vision.Preprocessor;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -35,6 +41,9 @@ public final class FineTune {
 
     /** The evaluation report written next to the new version's {@code model.json}. */
     public static final String REPORT_FILE = "evaluation.json";
+
+    /** Learnt colours of the colour branch a colour fine-tune adds to a grayscale base. */
+    public static final int COLOR_BINS = 16;
 
     /**
      * Where a run is.
@@ -66,11 +75,21 @@ public final class FineTune {
 
     private final ModelStore store;
     private final ImageDecoder decoder;
+    private final int threads;
 
-    /** Creates the service over a store, decoding images with the serving decoder's limits. */
-    public FineTune(ModelStore store, ImageDecoder decoder) {
+    /**
+     * Creates the service over a store, decoding images with the serving decoder's limits.
+     *
+     * @param threads OpenMP threads a run's operators use on its thread ({@link OpenMpThreads}); the rest of
+     *     the process keeps its own
+     */
+    public FineTune(ModelStore store, ImageDecoder decoder, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1");
+        }
         this.store = store;
         this.decoder = decoder;
+        this.threads = threads;
     }
 
     /** Returns the store new versions are published to. */
@@ -105,11 +124,14 @@ public final class FineTune {
     public Outcome run(FineTuneRequest request, Consumer<Progress> progress, BooleanSupplier cancelled) {
         long start = System.nanoTime();
         ModelManifest base = validate(request);
-        ModelManifest.InputSpec in = base.input();
+        boolean toColor = request.color() && base.architecture().colorBins() == 0;
+        Architecture architecture = toColor ? base.architecture().withColorBins(COLOR_BINS) : base.architecture();
+        ModelManifest.InputSpec in = new ModelManifest.InputSpec(base.input().width(), base.input().height(),
+                architecture.inputChannels());
+        List<PreprocessingStep> steps = toColor ? colorPreprocessing(base) : base.preprocessing();
         int totalEpochs = request.headOnlyEpochs() + request.epochs();
         progress.accept(new Progress("loading", 0, totalEpochs, 0, 0, Double.NaN, Double.NaN, -1));
-        ImagePipeline pipeline = new ImagePipeline(decoder, base.preprocessing(), in.width(), in.height(),
-                in.channels());
+        ImagePipeline pipeline = new ImagePipeline(decoder, steps, in.width(), in.height(), in.channels());
         Normalization normalization = pipeline.normalization();
         LabeledFolderDataset dataset = LabeledFolderDataset.open(request.dataset(), base.labels());
         LabeledFolderDataset.Loaded loaded = dataset.load(pipeline, in.width(), in.height(), in.channels(),
@@ -123,7 +145,10 @@ public final class FineTune {
         List<String> labels = dataset.labels();
         boolean sameLabels = labels.equals(base.labels());
 
+        Optional<Integer> callerThreads = Optional.empty();
         try (Model model = Model.newInstance(request.name(), "MXNet")) {
+            callerThreads = OpenMpThreads.ofCallingThread(); // the engine, and so OpenMP, is loaded now
+            OpenMpThreads.limitCallingThread(threads);
             SequentialBlock baseBlock = base.architecture().build(base.labels().size());
             model.setBlock(baseBlock);
             try {
@@ -132,10 +157,12 @@ public final class FineTune {
                 throw new TrainingException("cannot load the parameters of " + base.name() + "@" + base.version()
                         + ": " + e.getMessage(), e);
             }
+            // the part of the network that comes trained from the base: frozen while a new head learns
             Block backbone = baseBlock.getChildren().get(0).getValue();
             SequentialBlock block = baseBlock;
-            if (!sameLabels) {
-                block = new SequentialBlock().add(backbone).add(base.architecture().buildHead(labels.size()));
+            if (!sameLabels || toColor) {
+                Block features = toColor ? architecture.withColor(backbone) : backbone;
+                block = new SequentialBlock().add(features).add(architecture.buildHead(labels.size()));
                 model.setBlock(block);
             }
             int bs = Math.min(request.batchSize(), train.size());
@@ -147,13 +174,13 @@ public final class FineTune {
             List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
             ClassifierTrainer.Result last = null;
             if (request.headOnlyEpochs() > 0) {
-                backbone.freezeParameters(true);
+                freezeBackbone(backbone, true);
                 try {
                     last = phase("head", 0, model, normalization, train, validation, tracker, best, cancelled,
                             new ClassifierTrainer.Settings(request.headOnlyEpochs(), bs, request.headLearningRate(),
                                     0.9f, 1e-4f, 0, augmentation, request.seed()), Integer.MAX_VALUE);
                 } finally {
-                    backbone.freezeParameters(false);
+                    freezeBackbone(backbone, false);
                 }
                 history.addAll(last.epochs());
             }
@@ -183,7 +210,8 @@ public final class FineTune {
             training.put("fineTunedFrom", base.name() + "@" + base.version());
             training.put("dataset", request.datasetName());
             training.put("images", loaded.images().size());
-            training.put("headReplaced", !sameLabels);
+            training.put("headReplaced", !sameLabels || toColor);
+            training.put("colorBranchAdded", toColor);
             training.put("headOnlyEpochs", request.headOnlyEpochs());
             training.put("headLearningRate", request.headLearningRate());
             training.put("epochs", history.size());
@@ -194,19 +222,42 @@ public final class FineTune {
             training.put("earlyStoppingPatience", request.patience());
             training.put("augmentation", augmentation.toString());
             training.put("seed", request.seed());
+            training.put("threads", threads);
             training.put("trainingSeconds", Math.round((System.nanoTime() - start) / 1e9));
             training.put("history", history.stream().map(e -> Map.of("epoch", history.indexOf(e) + 1,
                     "loss", round(e.trainLoss()), "trainAccuracy", round(e.trainAccuracy()),
                     "validationTop1", round(e.validationAccuracy()), "seconds", round(e.seconds()))).toList());
             String version = store.nextVersion(request.name());
-            ModelManifest manifest = new ModelManifest(request.name(), version, labels, in, base.preprocessing(),
-                    base.architecture(), "model", report, training, Instant.now().toString());
+            ModelManifest manifest = new ModelManifest(request.name(), version, labels, in, steps, architecture,
+                    "model", report, training, Instant.now().toString());
             store.publish(manifest, dir -> {
                 model.save(dir, manifest.parameters());
                 REPORT_JSON.writeValue(dir.resolve(REPORT_FILE).toFile(), report);
             });
             return new Outcome(manifest, report, loaded.skipped());
+        } finally {
+            callerThreads.ifPresent(OpenMpThreads::limitCallingThread);
         }
+    }
+
+    /**
+     * The preprocessing of a colour model made from a grayscale base: the base's steps with {@code grayscale}
+     * replaced by {@code stretch} (the same contrast, colours kept) and its normalisation repeated for each of
+     * the three channels, so the luminance the network computes is what the base's stack was trained on.
+     */
+    static List<PreprocessingStep> colorPreprocessing(ModelManifest base) {
+        List<PreprocessingStep> out = new ArrayList<>();
+        for (PreprocessingStep s : base.preprocessing()) {
+            if (Preprocessor.GRAYSCALE.equals(s.op())) {
+                if (s.number("stretch", 1) != 0) {
+                    out.add(PreprocessingStep.of(Preprocessor.STRETCH));
+                }
+            } else if (!Normalization.OP.equals(s.op())) {
+                out.add(s);
+            }
+        }
+        out.add(base.normalization().forChannels(3).toStep());
+        return out;
     }
 
     private ModelManifest base(FineTuneRequest request) {
@@ -248,6 +299,18 @@ public final class FineTune {
         };
         return new ClassifierTrainer(settings).train(model, normalization, train, validation, listener,
                 () -> early[0] || cancelled.getAsBoolean());
+    }
+
+    /**
+     * Freezes or unfreezes the parameters the optimiser learns. Batch norm's running statistics are left alone:
+     * freezing and then unfreezing them would mark them trainable (DJL's {@code Parameter.freeze(false)} sets
+     * {@code requiresGradient} on any parameter), after which they stop following the data and the network
+     * evaluates new products with the base's statistics. Measured: validation top-1 of a 6-label colour set went
+     * from about 40% to 72% once the statistics followed the data again.
+     */
+    static void freezeBackbone(Block backbone, boolean freeze) {
+        backbone.freezeParameters(freeze,
+                p -> p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR);
     }
 
     /** Evaluates the model in inference mode on a labelled set. */

@@ -131,6 +131,7 @@ public final class FineTuneJobs implements AutoCloseable {
         described.put("learningRate", request.learningRate());
         described.put("batchSize", request.batchSize());
         described.put("validationFraction", request.validationFraction());
+        described.put("color", request.color());
         FineTuneJob job = new FineTuneJob(id, FineTuneJob.QUEUED, described, upload, null, 0,
                 request.headOnlyEpochs() + request.epochs(), 0, 0, null, null, null, request.name(), null, null,
                 null, null, now, now);

@@ -19,25 +19,29 @@ import java.nio.file.Path;
  * @param minImagesPerLabel fewest images a label may have
  * @param patience whole-network epochs without a better validation accuracy before training stops early
  * @param seed seed of the split, shuffling and augmentation
+ * @param color whether a grayscale base becomes a colour model (luminance into the base's convolutions, a learnt
+ *     colour histogram beside them); ignored when the base already takes colour
  */
 public record FineTuneRequest(Path dataset, String datasetName, String baseModel, String baseVersion, String name,
         int headOnlyEpochs, int epochs, float headLearningRate, float learningRate, int batchSize,
-        double validationFraction, int minImagesPerLabel, int patience, long seed) {
+        double validationFraction, int minImagesPerLabel, int patience, long seed, boolean color) {
 
     /** Default head-only epochs. */
     public static final int HEAD_ONLY_EPOCHS = 3;
     /** Default whole-network epochs. */
-    public static final int EPOCHS = 8;
+    public static final int EPOCHS = 20;
     /** Default head-only learning rate. */
     public static final float HEAD_LEARNING_RATE = 0.05f;
     /** Default whole-network learning rate. */
-    public static final float LEARNING_RATE = 0.003f;
+    public static final float LEARNING_RATE = 0.03f;
     /** Default batch size. */
     public static final int BATCH_SIZE = 16;
     /** Default validation fraction. */
     public static final double VALIDATION_FRACTION = 0.2;
+    /** Default: make a colour model from a grayscale base (catalog photos are in colour). */
+    public static final boolean COLOR = true;
     /** Default early-stopping patience. */
-    public static final int PATIENCE = 3;
+    public static final int PATIENCE = 10;
 
     /**
      * Validates the settings.
@@ -71,6 +75,6 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
     /** A request with the default settings. */
     public static FineTuneRequest of(Path dataset, String baseModel, String name, int minImagesPerLabel) {
         return new FineTuneRequest(dataset, dataset.toString(), baseModel, null, name, HEAD_ONLY_EPOCHS, EPOCHS,
-                HEAD_LEARNING_RATE, LEARNING_RATE, BATCH_SIZE, VALIDATION_FRACTION, minImagesPerLabel, PATIENCE, 42);
+                HEAD_LEARNING_RATE, LEARNING_RATE, BATCH_SIZE, VALIDATION_FRACTION, minImagesPerLabel, PATIENCE, 42, COLOR);
     }
 }

@@ -37,6 +37,12 @@ public final class Preprocessor {
      * ({@code stretch}, default 1; 0 for a plain luminance conversion).
      */
     public static final String GRAYSCALE = "grayscale";
+    /**
+     * Stretch contrast so the luminance spans 0 to 255, every channel mapped by the same linear function: the
+     * colour counterpart of {@code grayscale}'s stretch: the luminance of the result is the stretched gray, except
+     * where a channel brighter than the luminance saturates.
+     */
+    public static final String STRETCH = "stretch";
     /** Resize so the shorter edge has {@code size} pixels (area interpolation down, bilinear up). */
     public static final String RESIZE_SHORTER = "resize_shorter";
     /** Cut the centred {@code width} x {@code height} window (edge pixels repeated where the image is smaller). */
@@ -54,6 +60,7 @@ public final class Preprocessor {
                 return out;
             },
             GRAYSCALE, Preprocessor::grayscale,
+            STRETCH, Preprocessor::stretch,
             RESIZE_SHORTER, Preprocessor::resizeShorter,
             CENTER_CROP, Preprocessor::centerCrop);
 
@@ -256,6 +263,21 @@ public final class Preprocessor {
         Mat out = new Mat();
         Core.normalize(gray, out, 0, 255, Core.NORM_MINMAX);
         gray.release();
+        return out;
+    }
+
+    private static Mat stretch(Mat m, PreprocessingStep s) {
+        Mat gray = new Mat();
+        if (m.channels() == 1) {
+            m.copyTo(gray);
+        } else {
+            Imgproc.cvtColor(m, gray, Imgproc.COLOR_BGR2GRAY);
+        }
+        Core.MinMaxLocResult range = Core.minMaxLoc(gray);
+        gray.release();
+        double gain = 255 / Math.max(1, range.maxVal - range.minVal);
+        Mat out = new Mat();
+        m.convertTo(out, -1, gain, -range.minVal * gain);
         return out;
     }
 

@@ -83,7 +83,8 @@ class AdminServerTest {
         }
         registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(config.vision().maxPixels()),
                 Classifier.Observer.NONE);
-        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels())),
+        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
+                config.fineTune().threads()),
                 config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
                 new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
         admin = AdminServer.start(config, jobs, new Promotions(registry));

@@ -25,14 +25,14 @@ class FineTuneJobsTest {
 
     private FineTuneJobs jobs(Path zoo, Path folder, boolean keepUploads) {
         TestSupport.offline();
-        return new FineTuneJobs(new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS)),
+        return new FineTuneJobs(new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), 1),
                 folder, 4, new UploadFolders(new DataRoot(tmp.resolve("data")), keepUploads));
     }
 
     /** A request that trains long enough to be cancelled while running. */
     private static FineTuneRequest slow(Path dataset, String datasetName) {
         return new FineTuneRequest(dataset, datasetName, "fashion", null, "slow", 0, 500, 0.05f, 0.003f, 4, 0.2, 10,
-                1000, 1);
+                1000, 1, true);
     }
 
     /** Copies the photo set {@code data/photos} into {@code data/uploads/ID}, as an unpacked upload. */
@@ -181,7 +181,7 @@ class FineTuneJobsTest {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
         FineTuneRequest slow = new FineTuneRequest(data, "photos", "fashion", null, "first", 0, 500, 0.05f, 0.003f,
-                4, 0.2, 10, 1000, 1);
+                4, 0.2, 10, 1000, 1, true);
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
             FineTuneJob first = jobs.submit(slow);
             FineTuneJob second = jobs.submit(FineTuneRequest.of(data, "fashion", "second", 10));
@@ -223,7 +223,7 @@ class FineTuneJobsTest {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
         FineTuneRequest slow = new FineTuneRequest(data, "photos", "fashion", null, "first", 0, 500, 0.05f, 0.003f,
-                4, 0.2, 10, 1000, 1);
+                4, 0.2, 10, 1000, 1, true);
         String id;
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
             id = jobs.submit(slow).id();

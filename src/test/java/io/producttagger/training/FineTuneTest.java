@@ -5,7 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
 import io.producttagger.TestSupport;
+import io.producttagger.model.Classifier;
+import io.producttagger.model.LoadedModel;
+import io.producttagger.model.OpenMpThreads;
+import io.producttagger.model.ServingModel;
+import io.producttagger.vision.PreprocessingStep;
+import io.producttagger.vision.Preprocessor;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
 import io.producttagger.vision.ImageDecoder;
@@ -25,12 +44,16 @@ class FineTuneTest {
 
     private FineTune fineTune(Path zoo) {
         TestSupport.offline();
-        return new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS));
+        return new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), 1);
     }
 
     private static FineTuneRequest request(Path data, int headEpochs, int epochs) {
+        return request(data, headEpochs, epochs, true);
+    }
+
+    private static FineTuneRequest request(Path data, int headEpochs, int epochs, boolean color) {
         return new FineTuneRequest(data, "photos", "fashion", null, "shoes", headEpochs, epochs,
-                FineTuneRequest.HEAD_LEARNING_RATE, FineTuneRequest.LEARNING_RATE, 8, 0.25, 10, 3, 7);
+                FineTuneRequest.HEAD_LEARNING_RATE, FineTuneRequest.LEARNING_RATE, 8, 0.25, 10, 3, 7, color);
     }
 
     @Test
@@ -62,6 +85,90 @@ class FineTuneTest {
     }
 
     @Test
+    void colourFineTuneOfAGrayBaseTakesRgbAndServesWhatItWasTrainedOn() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 12);
+        int threadsBefore = OpenMpThreads.ofCallingThread().orElse(-1);
+        FineTune.Outcome out = fineTune(zoo).run(request(data, 2, 3, true), p -> { }, () -> false);
+        assertEquals(threadsBefore, OpenMpThreads.ofCallingThread().orElse(-1),
+                "the calling thread gets its OpenMP threads back");
+        assertEquals(1, ((Number) out.manifest().training().get("threads")).intValue());
+
+        ModelManifest m = new ModelStore(zoo).manifest("shoes", out.manifest().version());
+        assertEquals(3, m.input().channels());
+        assertEquals(FineTune.COLOR_BINS, m.architecture().colorBins());
+        List<String> ops = m.preprocessing().stream().map(PreprocessingStep::op).toList();
+        assertTrue(ops.contains(Preprocessor.STRETCH) && !ops.contains(Preprocessor.GRAYSCALE), ops.toString());
+        assertEquals(3, m.normalization().mean().length);
+
+        // the published version loads as serving loads it and scores its validation images as the report says
+        ModelStore store = new ModelStore(zoo);
+        ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
+        try (LoadedModel loaded = LoadedModel.load(store, "shoes", m.version());
+                ServingModel serving = new ServingModel(loaded, decoder, new Classifier.Settings(1, 8, 0, 64), null)) {
+            int right = 0;
+            int total = 0;
+            for (String label : FineTuneFixtures.LABELS) {
+                try (var files = Files.list(data.resolve(label))) {
+                    for (Path f : files.sorted().toList()) {
+                        right += label.equals(serving.tag(Files.readAllBytes(f), 1, 0).labels().get(0).label()) ? 1 : 0;
+                        total++;
+                    }
+                }
+            }
+            assertTrue(right >= total * 0.6, "served colour model tags its own training photos: " + right + "/" + total);
+        }
+    }
+
+    @Test
+    void grayscaleFineTuneKeepsTheBasesInput() {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
+        ModelManifest m = fineTune(zoo).run(request(data, 1, 1, false), p -> { }, () -> false).manifest();
+        assertEquals(1, m.input().channels());
+        assertEquals(0, m.architecture().colorBins());
+        assertEquals(new ModelStore(zoo).manifest("fashion", "1").preprocessing(), m.preprocessing());
+    }
+
+    @Test
+    void headOnlyEpochsLeaveBatchNormStatisticsFollowingTheData() {
+        TestSupport.offline();
+        float[] plain = runningMeanAfterTraining(block -> { });
+        float[] frozenThenThawed = runningMeanAfterTraining(block -> {
+            FineTune.freezeBackbone(block, true);
+            FineTune.freezeBackbone(block, false);
+        });
+        for (int c = 0; c < plain.length; c++) {
+            assertTrue(plain[c] > 0.5f, "training moves the running mean towards the data's mean (about 5): " + plain[c]);
+            assertEquals(plain[c], frozenThenThawed[c], 1e-5f, "a frozen then thawed backbone keeps following the data");
+        }
+    }
+
+    /** Two training steps of a batch-norm layer on data of mean 5, after {@code prepare}; returns its running mean. */
+    private static float[] runningMeanAfterTraining(java.util.function.Consumer<SequentialBlock> prepare) {
+        try (Model model = Model.newInstance("bn", "MXNet")) {
+            SequentialBlock block = new SequentialBlock().add(BatchNorm.builder().build());
+            model.setBlock(block);
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()))) {
+                trainer.initialize(new Shape(8, 2, 4, 4));
+                prepare.accept(block);
+                NDManager m = model.getNDManager();
+                for (int step = 0; step < 2; step++) {
+                    NDArray x = m.arange(256f).reshape(8, 2, 4, 4).mul(0.01f * (step + 1)).add(5f);
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDList out = trainer.forward(new NDList(x));
+                        gc.backward(trainer.getLoss().evaluate(new NDList(m.zeros(out.head().getShape())), out));
+                    }
+                    trainer.step();
+                }
+                return block.getParameters().stream()
+                        .filter(p -> p.getValue().getType() == Parameter.Type.RUNNING_MEAN).findFirst().orElseThrow()
+                        .getValue().getArray().toFloatArray();
+            }
+        }
+    }
+
+    @Test
     void rejectsLabelWithTooFewImages() {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 4);
@@ -75,7 +182,7 @@ class FineTuneTest {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
         FineTuneRequest r = new FineTuneRequest(data, "photos", "nosuch", null, "shoes", 1, 1, 0.05f, 0.01f, 16,
-                0.2, 10, 3, 1);
+                0.2, 10, 3, 1, true);
         TrainingException e = assertThrows(TrainingException.Invalid.class, () -> fineTune(zoo).validate(r));
         assertTrue(e.getMessage().contains("unknown base model 'nosuch'"), e.getMessage());
     }

@@ -118,6 +118,27 @@ class PreprocessorTest {
     }
 
     @Test
+    void stretchSpansTheFullRangeAndKeepsTheColours() {
+        Mat img = new Mat(10, 10, CvType.CV_8UC3, new Scalar(100, 100, 100)); // BGR: dark gray on the right
+        img.submat(new Rect(0, 0, 3, 10)).setTo(new Scalar(110, 130, 150)); // a dull orange on the left
+        img.submat(new Rect(3, 0, 3, 10)).setTo(new Scalar(160, 160, 160)); // light gray in the middle
+        Preprocessor stretched = new Preprocessor(List.of(PreprocessingStep.of(Preprocessor.STRETCH), NORMALIZE),
+                10, 10, 3);
+        byte[] px = stretched.pixels(img); // RGB
+        int[] orange = {px[0] & 0xff, px[1] & 0xff, px[2] & 0xff};
+        int[] gray = {px[3 * 9] & 0xff, px[3 * 9 + 1] & 0xff, px[3 * 9 + 2] & 0xff};
+        assertTrue(orange[0] > orange[1] && orange[1] > orange[2], "still orange: " + java.util.Arrays.toString(orange));
+        assertEquals(gray[0], gray[1]);
+        assertEquals(gray[1], gray[2]);
+        Preprocessor luminance = new Preprocessor(List.of(PreprocessingStep.of(Preprocessor.STRETCH),
+                PreprocessingStep.of(Preprocessor.GRAYSCALE, Map.of("stretch", 0)), NORMALIZE), 10, 10, 1);
+        float[] t = luminance.apply(img);
+        assertEquals(0f, min(t, 0, 100), 1.5f / 255, "the darker half's luminance becomes 0");
+        assertEquals(1f, max(t, 0, 100), 1.5f / 255, "the brighter half's luminance becomes 255");
+        assertTrue(orange[0] - orange[2] > 2 * (150 - 110), "colour differences grow with the contrast");
+    }
+
+    @Test
     void padSquareCentresTheImage() {
         Mat img = new Mat(28, 14, CvType.CV_8UC1, new Scalar(0));
         Preprocessor p = new Preprocessor(List.of(PreprocessingStep.of(Preprocessor.PAD_SQUARE, Map.of("size", 28)),
