@@ -251,12 +251,7 @@ public final class Preprocessor {
      * stretch a pale or tinted product reaches the model with a fraction of the contrast it was trained on.
      */
     private static Mat grayscale(Mat m, PreprocessingStep s) {
-        Mat gray = new Mat();
-        if (m.channels() == 1) {
-            m.copyTo(gray);
-        } else {
-            Imgproc.cvtColor(m, gray, Imgproc.COLOR_BGR2GRAY);
-        }
+        Mat gray = luminance(m);
         if (s.number("stretch", 1) == 0) {
             return gray;
         }
@@ -267,18 +262,24 @@ public final class Preprocessor {
     }
 
     private static Mat stretch(Mat m, PreprocessingStep s) {
-        Mat gray = new Mat();
-        if (m.channels() == 1) {
-            m.copyTo(gray);
-        } else {
-            Imgproc.cvtColor(m, gray, Imgproc.COLOR_BGR2GRAY);
-        }
+        Mat gray = luminance(m);
         Core.MinMaxLocResult range = Core.minMaxLoc(gray);
         gray.release();
         double gain = 255 / Math.max(1, range.maxVal - range.minVal);
         Mat out = new Mat();
         m.convertTo(out, -1, gain, -range.minVal * gain);
         return out;
+    }
+
+    /** Returns a one-channel copy: the image itself if it has one channel, else its luminance. */
+    private static Mat luminance(Mat m) {
+        Mat gray = new Mat();
+        if (m.channels() == 1) {
+            m.copyTo(gray);
+        } else {
+            Imgproc.cvtColor(m, gray, Imgproc.COLOR_BGR2GRAY);
+        }
+        return gray;
     }
 
     /** Returns the per-channel median of the four corner pixels (the mean of the middle two). */
