@@ -88,9 +88,10 @@ class FineTuneTest {
     void colourFineTuneOfAGrayBaseTakesRgbAndServesWhatItWasTrainedOn() throws Exception {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 12);
-        int threadsBefore = OpenMpThreads.ofCallingThread().orElse(-1);
+        ai.djl.engine.Engine.getEngine("MXNet"); // maps the OpenMP runtime, so there is a count to compare
+        int threadsBefore = OpenMpThreads.ofCallingThread().orElseThrow();
         FineTune.Outcome out = fineTune(zoo).run(request(data, 2, 3, true), p -> { }, () -> false);
-        assertEquals(threadsBefore, OpenMpThreads.ofCallingThread().orElse(-1),
+        assertEquals(threadsBefore, OpenMpThreads.ofCallingThread().orElseThrow(),
                 "the calling thread gets its OpenMP threads back");
         assertEquals(1, ((Number) out.manifest().training().get("threads")).intValue());
 
@@ -117,6 +118,32 @@ class FineTuneTest {
                 }
             }
             assertTrue(right >= total * 0.6, "served colour model tags its own training photos: " + right + "/" + total);
+        }
+    }
+
+    @Test
+    void aColourVersionFineTunesAgainWithOtherLabels() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
+        FineTune fineTune = fineTune(zoo);
+        ModelManifest first = fineTune.run(request(data, 1, 1, true), p -> { }, () -> false).manifest();
+        // a second round on two of the labels, starting from the colour version just published
+        Path fewer = Files.createDirectories(tmp.resolve("fewer"));
+        for (String label : List.of("bags", "sneakers")) {
+            Files.move(data.resolve(label), fewer.resolve(label));
+        }
+        FineTuneRequest again = new FineTuneRequest(fewer, "fewer", "shoes", first.version(), "shoes", 1, 1,
+                FineTuneRequest.HEAD_LEARNING_RATE, FineTuneRequest.LEARNING_RATE, 8, 0.25, 10, 3, 7, true);
+        ModelManifest second = fineTune.run(again, p -> { }, () -> false).manifest();
+        assertEquals("2", second.version());
+        assertEquals(List.of("bags", "sneakers"), second.labels());
+        assertEquals(3, second.input().channels());
+        assertEquals(first.architecture(), second.architecture(), "the colour branch is kept, not added twice");
+        ModelStore store = new ModelStore(zoo);
+        assertEquals(store.manifest("shoes", "1").preprocessing(), store.manifest("shoes", "2").preprocessing());
+        try (LoadedModel loaded = LoadedModel.load(store, "shoes", "2");
+                LoadedModel.Scorer scorer = loaded.newScorer()) {
+            assertEquals(2, scorer.score(new float[3 * 28 * 28], 1).length, "two labels scored");
         }
     }
 
