@@ -31,14 +31,20 @@ final class FineTuneRoutes {
     static final int MAX_LIST_LIMIT = 1000;
 
     private final FineTuneJobs jobs;
+    private final String defaultBase;
     private final DataRoot dataRoot;
     private final int minImagesPerLabel;
     private final long maxUploadBytes;
     private final DatasetArchive archive;
     private final WorkerExecutor pool;
 
-    FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, WorkerExecutor pool) {
+    /**
+     * @param defaultBase the model a request without {@code baseModel} starts from: the one served by default
+     */
+    FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, String defaultBase,
+            WorkerExecutor pool) {
         this.jobs = jobs;
+        this.defaultBase = defaultBase;
         this.dataRoot = dataRoot;
         this.minImagesPerLabel = settings.minImagesPerLabel();
         this.maxUploadBytes = settings.maxUploadBytes();
@@ -186,9 +192,10 @@ final class FineTuneRoutes {
                     + "label) or {\"manifest\": \"FILE.csv\"} (path,label lines), relative to the data root "
                     + "(finetune.data-root)");
         }
-        String base = body.getString("baseModel");
-        if (base == null || base.isBlank()) {
-            throw new TrainingException.Invalid("the request needs \"baseModel\", the model to start from (e.g. \"fashion\")");
+        String base = body.getString("baseModel", defaultBase);
+        if (base.isBlank()) {
+            throw new TrainingException.Invalid("\"baseModel\" is blank: name the model to start from (e.g. \"fashion\"), "
+                    + "or leave it out to start from the default model, " + defaultBase);
         }
         String baseVersion = null;
         int at = base.indexOf('@');

@@ -279,6 +279,23 @@ class AdminServerTest {
     }
 
     @Test
+    void withoutBaseModelAFineTuneStartsFromTheDefaultModel() throws Exception {
+        HttpResponse<String> r = postJson("/admin/v1/fine-tunes", """
+                {"dataset":{"folder":"photos"},"name":"defaulted","headOnlyEpochs":0,"epochs":500,"batchSize":4}""");
+        assertEquals(202, r.statusCode(), r.body());
+        String status = new JsonObject(r.body()).getString("status");
+        JsonObject job = new JsonObject(send(adminRequest(status).GET()).body());
+        assertEquals("fashion", job.getJsonObject("request").getString("baseModel"), job.encodePrettily());
+        send(adminRequest(status).DELETE());
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!List.of("cancelled", "failed", "succeeded").contains(job.getString("state"))) {
+            assertTrue(System.nanoTime() < deadline, "not cancelled in time: " + job);
+            Thread.sleep(100);
+            job = new JsonObject(send(adminRequest(status).GET()).body());
+        }
+    }
+
+    @Test
     void uploadedZipOfLabelFoldersIsAccepted() throws Exception {
         Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
         try (var files = Files.walk(tmp.resolve("data/photos"))) {
