@@ -36,6 +36,10 @@ import java.util.function.Consumer;
  * new version sees exactly what serving will feed it. When the label set differs from the base's, the base's
  * backbone is kept and a new head is trained: first alone with the backbone frozen, then the whole network at a
  * lower rate, stopping early when validation accuracy stops improving.
+ *
+ * <p>A colour request on a grayscale base ({@link FineTuneRequest#color()}) makes an RGB model: the base's
+ * preprocessing with {@code stretch} instead of {@code grayscale}, and the base's backbone wrapped by
+ * {@link Architecture#withColor} (luminance into it, a learnt colour histogram beside it) under a new head.
  */
 public final class FineTune {
 
