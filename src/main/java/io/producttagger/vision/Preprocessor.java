@@ -255,17 +255,20 @@ public final class Preprocessor {
         if (s.number("stretch", 1) == 0) {
             return gray;
         }
-        Mat out = new Mat();
-        Core.normalize(gray, out, 0, 255, Core.NORM_MINMAX);
+        Mat out = stretch(gray, s);
         gray.release();
         return out;
     }
 
+    /** Maps the luminance range onto 0..255 with the gain and offset {@code Core.normalize(NORM_MINMAX)} uses. */
     private static Mat stretch(Mat m, PreprocessingStep s) {
-        Mat gray = luminance(m);
+        Mat gray = m.channels() == 1 ? m : luminance(m);
         Core.MinMaxLocResult range = Core.minMaxLoc(gray);
-        gray.release();
-        double gain = 255 / Math.max(1, range.maxVal - range.minVal);
+        if (gray != m) {
+            gray.release();
+        }
+        double span = range.maxVal - range.minVal;
+        double gain = 255 * (span > 0 ? 1.0 / span : 0);
         Mat out = new Mat();
         m.convertTo(out, -1, gain, -range.minVal * gain);
         return out;
