@@ -15,6 +15,7 @@ import io.producttagger.model.Promotions;
 import io.producttagger.training.DataRoot;
 import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneFixtures;
+import io.producttagger.training.FineTuneJob;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.UploadFolders;
 import io.producttagger.vision.ImageDecoder;
@@ -267,13 +268,7 @@ class AdminServerTest {
         String status = new JsonObject(r.body()).getString("status");
         HttpResponse<String> deleted = send(adminRequest(status).DELETE());
         assertEquals(200, deleted.statusCode(), deleted.body());
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        JsonObject job;
-        do {
-            Thread.sleep(100);
-            job = new JsonObject(send(adminRequest(status).GET()).body());
-            assertTrue(System.nanoTime() < deadline, "not cancelled in time: " + job);
-        } while (!"cancelled".equals(job.getString("state")) && !"failed".equals(job.getString("state")));
+        JsonObject job = awaitEnded(status);
         assertEquals("cancelled", job.getString("state"), job.encodePrettily());
         assertTrue(!Files.exists(registry.store().root().resolve("cancelled")), "nothing published");
     }
@@ -287,12 +282,20 @@ class AdminServerTest {
         JsonObject job = new JsonObject(send(adminRequest(status).GET()).body());
         assertEquals("fashion", job.getJsonObject("request").getString("baseModel"), job.encodePrettily());
         send(adminRequest(status).DELETE());
+        awaitEnded(status); // one job trains at a time: do not leave it to the next test
+    }
+
+    /** Polls a job's status URL until it has ended (succeeded, failed or cancelled), for at most a minute. */
+    private static JsonObject awaitEnded(String status) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!List.of("cancelled", "failed", "succeeded").contains(job.getString("state"))) {
-            assertTrue(System.nanoTime() < deadline, "not cancelled in time: " + job);
+        JsonObject job = new JsonObject(send(adminRequest(status).GET()).body());
+        List<String> ended = List.of(FineTuneJob.SUCCEEDED, FineTuneJob.FAILED, FineTuneJob.CANCELLED);
+        while (!ended.contains(job.getString("state"))) {
+            assertTrue(System.nanoTime() < deadline, "not ended in time: " + job);
             Thread.sleep(100);
             job = new JsonObject(send(adminRequest(status).GET()).body());
         }
+        return job;
     }
 
     @Test
