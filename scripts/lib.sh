@@ -18,3 +18,36 @@ ensure_jar() {
 tagger() {
   java ${JAVA_OPTS:-} -jar "$JAR" "$@"
 }
+
+# Prints a free TCP port on the loopback interface.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# await_ready PORT PID LOG: waits up to 60 s for the server's /health/ready; fails with its log if the server
+# exits or never gets ready.
+await_ready() {
+  for _ in $(seq 1 600); do
+    curl -fs "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || { echo "the server exited:" >&2; tail -20 "$3" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "the server did not become ready in 60 s:" >&2
+  tail -20 "$3" >&2
+  return 1
+}
+
+# classify_lua FILES OUT: writes a wrk script that POSTs the images listed in FILES to /v1/classify in turn.
+classify_lua() {
+  cat > "$2" <<LUA
+local bodies = {}
+for path in io.lines("$1") do
+  local f = assert(io.open(path, "rb")); bodies[#bodies + 1] = f:read("*a"); f:close()
+end
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/v1/classify?topK=3", {["Content-Type"] = "image/jpeg"}, bodies[i])
+end
+LUA
+}
