@@ -4,9 +4,7 @@ import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.LabelScore;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
 import io.producttagger.model.ServingModel;
-import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.VisionException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,8 +46,7 @@ final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int failed = 0;
-        try (ModelRegistry registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE)) {
+        try (ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE)) {
             ServingModel serving = registry.resolve(model);
             for (Path file : files) {
                 try {

@@ -11,7 +11,6 @@ import io.producttagger.training.UploadFolders;
 import io.producttagger.http.TaggerMetrics;
 import io.producttagger.http.TaggerServer;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
 import io.producttagger.vision.ImageDecoder;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,8 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         TaggerConfig config = parent.config(flags);
         TaggerMetrics metrics = new TaggerMetrics();
-        ModelRegistry registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), metrics.classifierObserver());
+        ModelRegistry registry = ModelRegistry.open(config, metrics.classifierObserver());
         FineTuneJobs jobs = null;
         AdminServer admin = null;
         if (config.admin().enabled()) {

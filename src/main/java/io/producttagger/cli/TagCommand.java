@@ -14,9 +14,7 @@ import io.producttagger.catalog.Tagger;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
 import io.producttagger.model.ServingModel;
-import io.producttagger.vision.ImageDecoder;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -134,8 +132,7 @@ final class TagCommand implements Callable<Integer> {
                                 defaults.requestTimeout()));
                 window = concurrency;
             } else {
-                registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                        new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
+                registry = ModelRegistry.open(config, Classifier.Observer.NONE);
                 ServingModel serving = registry.resolve(model);
                 if (decodeOnly) {
                     tagger = new DecodeOnlyTagger(serving, threads, maxFileBytes);

@@ -31,6 +31,12 @@ public final class ModelRegistry implements AutoCloseable {
         this.observer = observer;
     }
 
+    /** Opens a registry over the configured model zoo, decoding with the configured pixel limit. */
+    public static ModelRegistry open(TaggerConfig config, Classifier.Observer observer) {
+        return new ModelRegistry(new ModelStore(config.modelZoo()), config,
+                new ImageDecoder(config.vision().maxPixels()), observer);
+    }
+
     /** Returns the store. */
     public ModelStore store() {
         return store;

@@ -10,10 +10,8 @@ import io.producttagger.cli.ExitCodes;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
 import io.producttagger.model.ServingModel;
 import io.producttagger.training.FashionMnist;
-import io.producttagger.vision.ImageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,8 +154,7 @@ class InProcessTaggingTest {
         List<Path> files = CatalogFixtures.photos(photos, "p", 120, 20, 100, "jpg");
         Path out = dir.resolve("tags.jsonl");
         TaggerConfig config = CatalogFixtures.config(Map.of());
-        try (ModelRegistry registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE)) {
+        try (ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE)) {
             ServingModel model = registry.resolve(CatalogFixtures.MODEL);
             CatalogSource source = CatalogSource.open(photos, json);
             AtomicReference<CatalogRun> run = new AtomicReference<>();

@@ -9,8 +9,6 @@ import io.producttagger.config.TaggerConfig;
 import io.producttagger.http.TaggerServer;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
-import io.producttagger.vision.ImageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +32,7 @@ class ServerModeTest {
     @BeforeAll
     static void start() throws Exception {
         TaggerConfig config = CatalogFixtures.config(Map.of("server.port", "0", "server.host", "127.0.0.1"));
-        registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
+        registry = ModelRegistry.open(config, Classifier.Observer.NONE);
         server = TaggerServer.start(config, registry);
         TestSupport.awaitReady(server);
     }

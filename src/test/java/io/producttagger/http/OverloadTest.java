@@ -8,8 +8,6 @@ import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelException;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
-import io.producttagger.vision.ImageDecoder;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,8 +29,7 @@ class OverloadTest {
         TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("server.port", "0",
                 "server.host", "127.0.0.1", "inference.queue-capacity", "1", "inference.max-batch", "1",
                 "inference.max-delay-ms", "0"));
-        ModelRegistry registry = new ModelRegistry(new ModelStore(TestSupport.MODEL_ZOO), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
+        ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE);
         TaggerServer server = TaggerServer.start(config, registry);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 0, 200, ".jpg");

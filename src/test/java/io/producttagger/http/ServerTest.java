@@ -7,10 +7,8 @@ import io.producttagger.TestSupport;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
 import io.producttagger.training.FashionMnist;
 import io.producttagger.training.LabeledImages;
-import io.producttagger.vision.ImageDecoder;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -39,8 +37,7 @@ class ServerTest {
         test = TestSupport.fashionTest();
         TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("server.port", "0",
                 "server.host", "127.0.0.1", "server.max-body-bytes", "2000000", "server.max-images", "4", "server.request-timeout-ms", "3000"));
-        registry = new ModelRegistry(new ModelStore(TestSupport.MODEL_ZOO), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
+        registry = ModelRegistry.open(config, Classifier.Observer.NONE);
         server = TaggerServer.start(config, registry);
         TestSupport.awaitReady(server);
     }
