@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
-import org.opencv.core.MatOfByte;
-import org.opencv.core.MatOfInt;
 import org.opencv.core.Scalar;
 import org.opencv.core.Size;
 import org.opencv.imgcodecs.Imgcodecs;
@@ -94,10 +92,8 @@ public final class TestSupport {
         Imgproc.cvtColor(big, color, Imgproc.COLOR_GRAY2BGR);
         Mat canvas = new Mat(side + side / 2, side + side / 3, CvType.CV_8UC3, new Scalar(255, 255, 255));
         color.copyTo(canvas.submat(side / 4, side / 4 + side, side / 6, side / 6 + side));
-        MatOfByte buf = new MatOfByte();
-        Imgcodecs.imencode(ext, canvas, buf, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 90));
-        byte[] out = buf.toArray();
-        for (Mat m : new Mat[] {small, neg, big, color, canvas, buf}) {
+        byte[] out = OpenCv.encode(canvas, ext, Imgcodecs.IMWRITE_JPEG_QUALITY, 90);
+        for (Mat m : new Mat[] {small, neg, big, color, canvas}) {
             m.release();
         }
         return out;

@@ -13,8 +13,6 @@ import java.util.SplittableRandom;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
-import org.opencv.core.MatOfByte;
-import org.opencv.core.MatOfInt;
 import org.opencv.core.Rect;
 import org.opencv.core.Scalar;
 import org.opencv.core.Size;
@@ -109,7 +107,7 @@ public final class PhotoSetGenerator {
 
         Photo out;
         if (r.nextInt(5) == 0) {
-            out = new Photo(encode(canvas, ".png", Imgcodecs.IMWRITE_PNG_COMPRESSION, 1), "png", 1);
+            out = new Photo(OpenCv.encode(canvas, ".png", Imgcodecs.IMWRITE_PNG_COMPRESSION, 1), "png", 1);
         } else {
             int quality = 60 + r.nextInt(36);
             int orientation = switch (r.nextInt(8)) {
@@ -119,7 +117,7 @@ public final class PhotoSetGenerator {
                 default -> 1;
             };
             Mat stored = storedFor(canvas, orientation);
-            byte[] jpeg = encode(stored, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
+            byte[] jpeg = OpenCv.encode(stored, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
             if (stored != canvas) {
                 stored.release();
             }
@@ -182,16 +180,6 @@ public final class PhotoSetGenerator {
 
     private static int margin(int side, SplittableRandom r) {
         return (int) (side * (0.05 + 0.30 * r.nextDouble()));
-    }
-
-    private static byte[] encode(Mat m, String ext, int... params) {
-        MatOfByte buf = new MatOfByte();
-        if (!Imgcodecs.imencode(ext, m, buf, new MatOfInt(params))) {
-            throw new IllegalStateException("OpenCV cannot encode " + ext);
-        }
-        byte[] out = buf.toArray();
-        buf.release();
-        return out;
     }
 
     private static String csvField(String s) {

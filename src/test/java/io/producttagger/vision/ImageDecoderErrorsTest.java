@@ -40,7 +40,7 @@ class ImageDecoderErrorsTest {
 
     @Test
     void refusesTruncatedJpegMissingItsEndMarker() {
-        byte[] jpeg = Images.encode(Images.redLeftBlueRight(200, 100), ".jpg");
+        byte[] jpeg = OpenCv.encode(Images.redLeftBlueRight(200, 100), ".jpg");
         byte[] cut = Arrays.copyOf(jpeg, jpeg.length * 2 / 3);
         VisionException e = assertThrows(VisionException.Corrupt.class, () -> decoder.decode(cut, 28));
         assertEquals("the JPEG image is truncated: it ends without the end-of-image marker (FF D9); upload the"
@@ -50,7 +50,7 @@ class ImageDecoderErrorsTest {
 
     @Test
     void refusesJpegCutInsideItsHeaders() {
-        byte[] jpeg = Images.encode(Images.redLeftBlueRight(200, 100), ".jpg");
+        byte[] jpeg = OpenCv.encode(Images.redLeftBlueRight(200, 100), ".jpg");
         VisionException e = assertThrows(VisionException.Corrupt.class,
                 () -> decoder.decode(Arrays.copyOf(jpeg, 30), 28));
         assertEquals(VisionException.Reason.TRUNCATED, e.reason());
@@ -58,7 +58,7 @@ class ImageDecoderErrorsTest {
 
     @Test
     void refusesTruncatedPngAsCorrupt() {
-        byte[] png = Images.encode(Images.redLeftBlueRight(200, 100), ".png");
+        byte[] png = OpenCv.encode(Images.redLeftBlueRight(200, 100), ".png");
         VisionException e = assertThrows(VisionException.Corrupt.class,
                 () -> decoder.decode(Arrays.copyOf(png, png.length / 2), 28));
         assertEquals("the PNG image is corrupt: its pixel data cannot be decoded; re-export or re-upload the"
@@ -67,7 +67,7 @@ class ImageDecoderErrorsTest {
 
     @Test
     void refusesPngWithOnlyItsSignatureAsTruncated() {
-        byte[] png = Images.encode(Images.redLeftBlueRight(20, 10), ".png");
+        byte[] png = OpenCv.encode(Images.redLeftBlueRight(20, 10), ".png");
         assertThrows(VisionException.Corrupt.class, () -> decoder.decode(Arrays.copyOf(png, 12), 28));
     }
 

@@ -33,34 +33,34 @@ class ImageDecoderFormatsTest {
 
     @Test
     void decodesJpeg() {
-        assertRedLeftBlueRight(Images.encode(Images.redLeftBlueRight(40, 30), ".jpg"), ImageFormat.JPEG, 40);
+        assertRedLeftBlueRight(OpenCv.encode(Images.redLeftBlueRight(40, 30), ".jpg"), ImageFormat.JPEG, 40);
     }
 
     @Test
     void decodesPng() {
-        assertRedLeftBlueRight(Images.encode(Images.redLeftBlueRight(40, 30), ".png"), ImageFormat.PNG, 0);
+        assertRedLeftBlueRight(OpenCv.encode(Images.redLeftBlueRight(40, 30), ".png"), ImageFormat.PNG, 0);
     }
 
     @Test
     void decodesLossyWebp() {
-        assertRedLeftBlueRight(Images.encode(Images.redLeftBlueRight(40, 30), ".webp",
+        assertRedLeftBlueRight(OpenCv.encode(Images.redLeftBlueRight(40, 30), ".webp",
                 Imgcodecs.IMWRITE_WEBP_QUALITY, 90), ImageFormat.WEBP, 40);
     }
 
     @Test
     void decodesLosslessWebp() {
-        assertRedLeftBlueRight(Images.encode(Images.redLeftBlueRight(40, 30), ".webp",
+        assertRedLeftBlueRight(OpenCv.encode(Images.redLeftBlueRight(40, 30), ".webp",
                 Imgcodecs.IMWRITE_WEBP_QUALITY, 101), ImageFormat.WEBP, 0);
     }
 
     @Test
     void decodesBmp() {
-        assertRedLeftBlueRight(Images.encode(Images.redLeftBlueRight(40, 30), ".bmp"), ImageFormat.BMP, 0);
+        assertRedLeftBlueRight(OpenCv.encode(Images.redLeftBlueRight(40, 30), ".bmp"), ImageFormat.BMP, 0);
     }
 
     @Test
     void decodesTiff() {
-        assertRedLeftBlueRight(Images.encode(Images.redLeftBlueRight(40, 30), ".tiff"), ImageFormat.TIFF, 0);
+        assertRedLeftBlueRight(OpenCv.encode(Images.redLeftBlueRight(40, 30), ".tiff"), ImageFormat.TIFF, 0);
     }
 
     @Test
@@ -91,7 +91,7 @@ class ImageDecoderFormatsTest {
     @Test
     void decodesGrayscalePngAsThreeChannels() {
         Mat gray = new Mat(30, 40, CvType.CV_8UC1, new Scalar(77));
-        Mat m = decoder.decode(Images.encode(gray, ".png"), 0);
+        Mat m = decoder.decode(OpenCv.encode(gray, ".png"), 0);
         assertEquals(CvType.CV_8UC3, m.type());
         assertTrue(Images.near(Images.at(m, 10, 10), new Scalar(77, 77, 77), 0));
         m.release();
@@ -100,7 +100,7 @@ class ImageDecoderFormatsTest {
     @Test
     void decodesSixteenBitPngToEightBits() {
         Mat deep = new Mat(30, 40, CvType.CV_16UC3, new Scalar(0, 32896, 65535));
-        byte[] png = Images.encode(deep, ".png");
+        byte[] png = OpenCv.encode(deep, ".png");
         assertEquals(16, png[24], "the fixture really is 16-bit");
         Mat m = decoder.decode(png, 0);
         assertEquals(CvType.CV_8UC3, m.type());
@@ -113,7 +113,7 @@ class ImageDecoderFormatsTest {
         Mat rgba = new Mat(30, 40, CvType.CV_8UC4, new Scalar(0, 0, 0, 0)); // transparent black
         rgba.submat(0, 30, 0, 10).setTo(new Scalar(0, 0, 255, 255)); // opaque red
         rgba.submat(0, 30, 10, 20).setTo(new Scalar(0, 0, 255, 128)); // half-transparent red
-        Mat m = decoder.decode(Images.encode(rgba, ".png"), 0);
+        Mat m = decoder.decode(OpenCv.encode(rgba, ".png"), 0);
         assertTrue(Images.near(Images.at(m, 5, 5), Images.RED, 0), "opaque keeps its color");
         assertTrue(Images.near(Images.at(m, 15, 5), new Scalar(127, 127, 255), 1), "half blends with white");
         assertTrue(Images.near(Images.at(m, 30, 5), new Scalar(255, 255, 255), 0), "transparent becomes white");
@@ -124,7 +124,7 @@ class ImageDecoderFormatsTest {
     void compositesSixteenBitTransparentPngOntoWhite() {
         Mat rgba = new Mat(30, 40, CvType.CV_16UC4, new Scalar(0, 0, 0, 0));
         rgba.submat(0, 30, 0, 10).setTo(new Scalar(0, 0, 65535, 65535));
-        Mat m = decoder.decode(Images.encode(rgba, ".png"), 0);
+        Mat m = decoder.decode(OpenCv.encode(rgba, ".png"), 0);
         assertTrue(Images.near(Images.at(m, 5, 5), Images.RED, 1));
         assertTrue(Images.near(Images.at(m, 30, 5), new Scalar(255, 255, 255), 0));
         m.release();
@@ -134,7 +134,7 @@ class ImageDecoderFormatsTest {
     void compositesTransparentWebpPixelsOntoWhite() {
         Mat rgba = new Mat(30, 40, CvType.CV_8UC4, new Scalar(0, 0, 0, 0));
         rgba.submat(0, 30, 0, 20).setTo(new Scalar(0, 0, 255, 255));
-        byte[] webp = Images.encode(rgba, ".webp", Imgcodecs.IMWRITE_WEBP_QUALITY, 101);
+        byte[] webp = OpenCv.encode(rgba, ".webp", Imgcodecs.IMWRITE_WEBP_QUALITY, 101);
         assertTrue(decoder.inspect(webp).alpha());
         Mat m = decoder.decode(webp, 0);
         assertTrue(Images.near(Images.at(m, 5, 5), Images.RED, 2));

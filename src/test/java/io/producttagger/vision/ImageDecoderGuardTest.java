@@ -57,7 +57,7 @@ class ImageDecoderGuardTest {
 
     /** A real 8x8 JPEG with the size in its SOF0 rewritten to claim {@code side} x {@code side}. */
     private static byte[] jpegClaiming(int side) {
-        byte[] jpeg = Images.encode(Images.redLeftBlueRight(8, 8), ".jpg");
+        byte[] jpeg = OpenCv.encode(Images.redLeftBlueRight(8, 8), ".jpg");
         for (int i = 2; i < jpeg.length - 9; i++) {
             if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xC0) {
                 jpeg[i + 5] = (byte) (side >> 8);
@@ -99,7 +99,7 @@ class ImageDecoderGuardTest {
 
     @Test
     void acceptsImageExactlyAtTheLimit() {
-        byte[] png = Images.encode(Images.redLeftBlueRight(40, 30), ".png");
+        byte[] png = OpenCv.encode(Images.redLeftBlueRight(40, 30), ".png");
         Mat m = new ImageDecoder(1200).decode(png, 0);
         assertEquals(40, m.width());
         m.release();
@@ -128,7 +128,7 @@ class ImageDecoderGuardTest {
 
     @Test
     void decodesBigJpegAtReducedSize() {
-        byte[] jpeg = Images.encode(Images.redLeftBlueRight(2400, 1800), ".jpg");
+        byte[] jpeg = OpenCv.encode(Images.redLeftBlueRight(2400, 1800), ".jpg");
         Mat reduced = decoder.decode(jpeg, 28);
         assertEquals(300, reduced.width(), "1/8 keeps 225 >= 4 x 28 on the shorter side");
         assertEquals(225, reduced.height());

@@ -12,7 +12,7 @@ class ImageDecoderOrientationTest {
 
     /** A 40x20 JPEG, red left and blue right, tagged with an EXIF orientation. */
     private static byte[] taggedJpeg(int orientation) {
-        return Exif.withOrientation(Images.encode(Images.redLeftBlueRight(40, 20), ".jpg"), orientation);
+        return Exif.withOrientation(OpenCv.encode(Images.redLeftBlueRight(40, 20), ".jpg"), orientation);
     }
 
     @Test
@@ -50,7 +50,7 @@ class ImageDecoderOrientationTest {
 
     @Test
     void rotatesReducedDecodesToo() {
-        byte[] big = Exif.withOrientation(Images.encode(Images.redLeftBlueRight(1600, 800), ".jpg"), 6);
+        byte[] big = Exif.withOrientation(OpenCv.encode(Images.redLeftBlueRight(1600, 800), ".jpg"), 6);
         Mat m = decoder.decode(big, 28);
         assertEquals(200, m.width(), "decoded at 1/4 and rotated");
         assertEquals(400, m.height());

@@ -27,7 +27,7 @@ class ImagePipelineTest {
     private static byte[] productPhoto() {
         Mat img = new Mat(900, 1200, CvType.CV_8UC3, new Scalar(245, 235, 225));
         Imgproc.rectangle(img, new Point(400, 150), new Point(800, 750), new Scalar(40, 30, 20), -1);
-        return Images.encode(img, ".jpg");
+        return OpenCv.encode(img, ".jpg");
     }
 
     @Test

@@ -7,11 +7,8 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
-import org.opencv.core.MatOfByte;
-import org.opencv.core.MatOfInt;
 import org.opencv.core.Rect;
 import org.opencv.core.Scalar;
-import org.opencv.imgcodecs.Imgcodecs;
 
 /** Test fixtures made on the fly: small two-color images and their encodings. */
 final class Images {
@@ -29,16 +26,6 @@ final class Images {
         return m;
     }
 
-    /** Encodes with OpenCV; {@code ext} like ".png". */
-    static byte[] encode(Mat m, String ext, int... params) {
-        MatOfByte buf = new MatOfByte();
-        if (!Imgcodecs.imencode(ext, m, buf, new MatOfInt(params))) {
-            throw new IllegalStateException("cannot encode " + ext);
-        }
-        byte[] out = buf.toArray();
-        buf.release();
-        return out;
-    }
 
     /** Encodes with ImageIO (for GIF, which OpenCV cannot write). */
     static byte[] encodeImageIo(BufferedImage img, String format) {
