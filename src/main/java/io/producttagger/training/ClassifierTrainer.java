@@ -14,6 +14,7 @@ import ai.djl.training.tracker.Tracker;
 import io.producttagger.vision.Normalization;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -73,7 +74,23 @@ public final class ClassifierTrainer {
      * @param imagesPerSecond training throughput of the epoch
      */
     public record EpochSummary(int epoch, int epochs, double trainLoss, double trainAccuracy,
-            double validationAccuracy, double seconds, double imagesPerSecond) {}
+            double validationAccuracy, double seconds, double imagesPerSecond) {
+
+        /**
+         * This epoch as an entry of a manifest's training history: figures to four decimals, -1 for none.
+         *
+         * @param number the epoch's number in the history (a fine-tune counts both of its phases)
+         * @param accuracyKey what the held-out accuracy is called, e.g. {@code testTop1}
+         */
+        public Map<String, Object> toHistoryEntry(int number, String accuracyKey) {
+            return Map.of("epoch", number, "loss", round(trainLoss), "trainAccuracy", round(trainAccuracy),
+                    accuracyKey, round(validationAccuracy), "seconds", round(seconds));
+        }
+
+        private static double round(double v) {
+            return Double.isNaN(v) ? -1 : Math.round(v * 1e4) / 1e4;
+        }
+    }
 
     /**
      * The outcome of a run.

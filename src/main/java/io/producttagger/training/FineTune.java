@@ -228,9 +228,8 @@ public final class FineTune {
             training.put("seed", request.seed());
             training.put("threads", threads);
             training.put("trainingSeconds", Math.round((System.nanoTime() - start) / 1e9));
-            training.put("history", history.stream().map(e -> Map.of("epoch", history.indexOf(e) + 1,
-                    "loss", round(e.trainLoss()), "trainAccuracy", round(e.trainAccuracy()),
-                    "validationTop1", round(e.validationAccuracy()), "seconds", round(e.seconds()))).toList());
+            training.put("history", java.util.stream.IntStream.range(0, history.size())
+                    .mapToObj(i -> history.get(i).toHistoryEntry(i + 1, "validationTop1")).toList());
             String version = store.nextVersion(request.name());
             ModelManifest manifest = new ModelManifest(request.name(), version, labels, in, steps, architecture,
                     "model", report, training, Instant.now().toString());
@@ -469,9 +468,5 @@ public final class FineTune {
             }
         }
         return best;
-    }
-
-    private static double round(double v) {
-        return Double.isNaN(v) ? -1 : Math.round(v * 1e4) / 1e4;
     }
 }

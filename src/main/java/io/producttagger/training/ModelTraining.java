@@ -96,9 +96,8 @@ public final class ModelTraining {
             training.put("engine", "MXNet " + ai.djl.engine.Engine.getEngine("MXNet").getVersion()
                     + ", MXNET_ENGINE_TYPE=" + System.getenv("MXNET_ENGINE_TYPE") + ", OMP_NUM_THREADS="
                     + System.getenv("OMP_NUM_THREADS"));
-            training.put("history", result.epochs().stream().map(e -> Map.of("epoch", e.epoch(),
-                    "loss", round(e.trainLoss()), "trainAccuracy", round(e.trainAccuracy()),
-                    "testTop1", round(e.validationAccuracy()), "seconds", round(e.seconds()))).toList());
+            training.put("history", result.epochs().stream().map(e -> e.toHistoryEntry(e.epoch(), "testTop1"))
+                    .toList());
             String version = store.nextVersion(request.name());
             ModelManifest manifest = new ModelManifest(request.name(), version, train.labelNames(),
                     new ModelManifest.InputSpec(train.width(), train.height(), train.channels()),
@@ -118,9 +117,5 @@ public final class ModelTraining {
             }
         }
         return n;
-    }
-
-    private static double round(double v) {
-        return Double.isNaN(v) ? -1 : Math.round(v * 1e4) / 1e4;
     }
 }
