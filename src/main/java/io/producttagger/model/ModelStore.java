@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -214,15 +213,10 @@ public final class ModelStore {
         manifest(name, version); // must exist
         Path dir = root.resolve(name);
         try {
-            Path tmp = Files.createTempFile(dir, ".pointer-", ".tmp");
-            Files.writeString(tmp, version + "\n");
-            readableByAll(tmp, "rw-r--r--");
-            try {
-                Files.move(tmp, dir.resolve(POINTER), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(POINTER), StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(dir.resolve(POINTER), tmp -> {
+                Files.writeString(tmp, version + "\n");
+                readableByAll(tmp, "rw-r--r--");
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,13 +135,7 @@ public final class Promotions {
         log.add(change);
         Path dir = registry.store().root().resolve(name);
         try {
-            Path tmp = Files.createTempFile(dir, ".promotions-", ".tmp");
-            json.writeValue(tmp.toFile(), new History(stack, log));
-            try {
-                Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(dir.resolve(FILE), tmp -> json.writeValue(tmp.toFile(), new History(stack, log)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the promotion history of '" + name + "'", e);
         }

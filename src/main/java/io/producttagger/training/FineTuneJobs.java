@@ -3,12 +3,11 @@ package io.producttagger.training;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.producttagger.model.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
@@ -276,13 +275,7 @@ public final class FineTuneJobs implements AutoCloseable {
     private void write(FineTuneJob job) {
         try {
             Files.createDirectories(folder);
-            Path tmp = Files.createTempFile(folder, ".job-", ".tmp");
-            json.writeValue(tmp.toFile(), job);
-            try {
-                Files.move(tmp, file(job.id()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file(job.id()), StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(file(job.id()), tmp -> json.writeValue(tmp.toFile(), job));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the fine-tune job file in " + folder, e);
         }
