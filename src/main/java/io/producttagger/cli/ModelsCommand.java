@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code models}: lists the models and versions in the model zoo and which version serves. */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "List models and versions.")
+@Command(name = "models", mixinStandardHelpOptions = true, description = "List models and versions.",
+        subcommands = ImportTfjsCommand.class)
 final class ModelsCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -20,6 +21,11 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    /** The configuration, for the subcommands. */
+    TaggerConfig config(Map<String, String> flags) {
+        return parent.config(flags);
+    }
 
     @Override
     public Integer call() {
@@ -30,8 +36,10 @@ final class ModelsCommand implements Callable<Integer> {
             String serving = store.servingVersion(name).orElse("");
             for (String v : store.versions(name)) {
                 ModelManifest m = store.manifest(name, v);
-                out.printf("%s@%s%s  top1=%s  labels=%d  created=%s%n", name, v, v.equals(serving) ? " (serving)" : "",
-                        m.metrics().getOrDefault("top1", "?"), m.labels().size(), m.created());
+                out.printf("%s@%s%s  %s  created=%s%n", name, v, v.equals(serving) ? " (serving)" : "",
+                        m.isBackbone() ? "backbone (base to fine-tune from)"
+                                : "top1=" + m.metrics().getOrDefault("top1", "?") + "  labels=" + m.labels().size(),
+                        m.created());
             }
         }
         out.flush();

@@ -35,12 +35,13 @@ final class TrainCommand implements Callable<Integer> {
     @ParentCommand
     private TaggerCommand parent;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "folder with the Fashion-MNIST IDX files "
-            + "(default: ${DEFAULT-VALUE}), or with --base a folder of label folders")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "folder with the Fashion-MNIST IDX files "
+            + "(default: ${DEFAULT-VALUE}), or a folder of label folders / a path,label CSV to fine-tune on")
     private Path data = FashionMnist.DEBIAN_DIR;
 
     @Option(names = "--base", paramLabel = "NAME[@VERSION]",
-            description = "fine-tune this published model on the label folders in --data")
+            description = "fine-tune this published model on --data (default for label folders: finetune.base-model,"
+                    + " the pretrained colour backbone)")
     private String base;
 
     @Option(names = "--head-epochs", description = "fine-tune: epochs training only the new head "
@@ -114,8 +115,9 @@ final class TrainCommand implements Callable<Integer> {
         var config = parent.config(Map.of());
         PrintStream out = System.out;
         ModelStore store = new ModelStore(config.modelZoo());
-        if (base != null) {
-            return fineTune(config, store, out);
+        if (base != null || !java.nio.file.Files.exists(data.resolve("train-images-idx3-ubyte.gz"))
+                && !java.nio.file.Files.exists(data.resolve("train-images-idx3-ubyte"))) {
+            return fineTune(config, store, out, base != null ? base : config.fineTune().baseModel());
         }
         String name = this.name != null ? this.name : "fashion";
         int epochs = this.epochs != null ? this.epochs : 20;
@@ -170,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Fine-tunes {@code --base} on the label folders in {@code --data} through {@link FineTune}, as the API does. */
-    private int fineTune(TaggerConfig config, ModelStore store, PrintStream out) {
+    private int fineTune(TaggerConfig config, ModelStore store, PrintStream out, String base) {
         int at = base.indexOf('@');
         String baseName = at < 0 ? base : base.substring(0, at);
         FineTuneRequest request = new FineTuneRequest(data.toAbsolutePath(), data.toString(), baseName,
@@ -187,12 +189,13 @@ final class TrainCommand implements Callable<Integer> {
         try (ProgressBar bar = Progress.start("fine-tune", 1, "step", quiet, System.err)) {
             long[] done = {0};
             outcome = fineTune.run(request, p -> {
-                if (p.stepsPerEpoch() > 0) {
+                if (p.stepsPerEpoch() > 0 && p.epoch() > 0) {
                     bar.maxHint((long) p.epochs() * p.stepsPerEpoch());
                     done[0] = (long) (p.epoch() - 1) * p.stepsPerEpoch() + p.step();
                     bar.stepTo(done[0]);
                 }
-                bar.setExtraMessage(String.format(" %s epoch %d/%d%s%s", p.phase(), p.epoch(), p.epochs(),
+                bar.setExtraMessage(p.epoch() == 0 ? String.format(" %s %d/%d", p.phase(), p.step(), p.stepsPerEpoch())
+                        : String.format(" %s epoch %d/%d%s%s", p.phase(), p.epoch(), p.epochs(),
                         Double.isNaN(p.loss()) ? "" : String.format(" loss %.3f", p.loss()),
                         Double.isNaN(p.validationAccuracy()) ? ""
                                 : String.format(" val %.1f%%", 100 * p.validationAccuracy())));

@@ -61,9 +61,10 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param maxUploadFiles most entries in an uploaded archive
      * @param keepUploads whether an uploaded data set ({@code DATA_ROOT/uploads/ID}) stays after its job ends
      * @param threads OpenMP threads a fine-tune's operators use, so training leaves cores to serving
+     * @param baseModel the model ({@code NAME} or {@code NAME@VERSION}) a fine-tune without a base starts from
      */
     public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
-            long maxUploadBytes, int maxUploadFiles, boolean keepUploads, int threads) {}
+            long maxUploadBytes, int maxUploadFiles, boolean keepUploads, int threads, String baseModel) {}
 
     /**
      * The public HTTP listener.
@@ -139,7 +140,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.keep-uploads", "false", "keep an uploaded data set (DATA_ROOT/uploads/ID) after its "
                     + "job ends instead of deleting it"),
             new Key("finetune.threads", "1", "OpenMP threads a fine-tune trains with (API jobs and train --base); "
-                    + "serving keeps OMP_NUM_THREADS"));
+                    + "serving keeps OMP_NUM_THREADS"),
+            new Key("finetune.base-model", "mobilenetv3-coco", "model (NAME or NAME@VERSION) a fine-tune without "
+                    + "baseModel starts from: the pretrained colour backbone"));
 
     /**
      * Loads the configuration.
@@ -221,7 +224,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             number("finetune.max-upload-bytes", 1, 1L << 40),
                             (int) number("finetune.max-upload-files", 1, 10_000_000),
                             bool("finetune.keep-uploads"),
-                            (int) number("finetune.threads", 1, 256)));
+                            (int) number("finetune.threads", 1, 256),
+                            text("finetune.base-model")));
         }
 
         private boolean bool(String key) {

@@ -57,7 +57,7 @@ public final class AdminServer implements AutoCloseable {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("admin", 2);
         Router router = Router.router(vertx);
         router.route().handler(new AdminAuth(admin.token()));
-        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.model(), pool).addRoutes(router);
+        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.fineTune().baseModel(), pool).addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         new AdminOpenApiRoutes().addRoutes(router);
         FailureHandler failures = new FailureHandler("the request body is larger than the limit: "

@@ -49,6 +49,7 @@ final class ModelRoutes {
                     .put("serving", v.equals(serving)).put("metrics", summary(vm.metrics())));
         }
         return new JsonObject().put("name", name).put("servingVersion", serving)
+                .put("kind", m.isBackbone() ? "backbone" : "classifier")
                 .put("labels", new JsonArray(m.labels()))
                 .put("input", new JsonObject().put("width", m.input().width()).put("height", m.input().height())
                         .put("channels", m.input().channels()))

@@ -49,6 +49,9 @@ record Problem(int status, String title, String detail) {
         if (t instanceof ModelException.UnknownModel) {
             return new Problem(404, "Unknown model", t.getMessage());
         }
+        if (t instanceof ModelException.NotServable) {
+            return new Problem(422, "Model cannot tag photos", t.getMessage());
+        }
         if (t instanceof TrainingException.Invalid) {
             return new Problem(422, "Invalid fine-tune request", t.getMessage());
         }

@@ -1,159 +1,111 @@
 package io.producttagger.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.pooling.Pool;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.producttagger.vision.PreprocessingStep;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The network architecture a manifest declares, enough to rebuild the block its parameters belong to.
+ * A model family: the network a manifest's {@code architecture} declares, enough to rebuild the block its
+ * parameters belong to, and what a fine-tune needs to know to start from it.
  *
- * <p>{@code vgg-bn}: stages of {@code convsPerStage} 3x3 convolutions with batch norm and ReLU, the
- * width of each stage given by {@code widths}, 2x2 max pooling between stages, then global average
- * pooling, dropout and a linear classifier head. The head is the last child of the block, so a
- * fine-tune can replace it when the label set changes.
+ * <p>{@code architecture.type} in {@code model.json} selects the family. A family is one record implementing
+ * this interface plus its line in {@link JsonSubTypes} below; nothing else names a family, so a new one needs
+ * no change in training, the HTTP layer or the command line.
  *
- * <p>With {@code colorBins > 0} the network takes RGB: the convolution stack sees the image's luminance
- * (computed inside the network, so a grayscale-trained stack transfers unchanged), and a colour branch beside
- * it describes the image's colours as a soft histogram over {@code colorBins} learnt colours (a 1x1
- * convolution, a softmax over the bins at every pixel, global average pooling, batch norm). The two feature
- * vectors are concatenated before the head. Shape alone cannot tell a lemon from a lime, or cola from milk.
- *
- * @param type the architecture family; only {@code vgg-bn} is known
- * @param widths channels per stage
- * @param convsPerStage convolutions per stage
- * @param dropout dropout rate before the head
- * @param colorBins learnt colours of the colour branch, 0 for a grayscale network without one
+ * <p>Every family builds the same shape: a {@link SequentialBlock} whose child 0 is the feature extractor
+ * (ending in a flat vector per image) and child 1 the classifier head, which a fine-tune replaces for new labels.
  */
-public record Architecture(String type, List<Integer> widths, int convsPerStage, double dropout, int colorBins) {
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = VggBn.class, name = VggBn.TYPE),
+    @JsonSubTypes.Type(value = MobileNetV3.class, name = MobileNetV3.TYPE)
+})
+public interface Architecture {
 
-    /** The architecture family name of {@link #vggBn}. */
-    public static final String VGG_BN = "vgg-bn";
+    /** The DJL engine every family's blocks are built for and run on. */
+    String ENGINE = "MXNet";
 
-    /** Validates the declaration. */
-    public Architecture {
-        if (!VGG_BN.equals(type)) {
-            throw new IllegalArgumentException("unknown architecture '" + type + "'; known: " + VGG_BN);
-        }
-        if (widths == null || widths.isEmpty() || convsPerStage < 1) {
-            throw new IllegalArgumentException("architecture needs at least one stage and one convolution per stage");
-        }
-        if (dropout < 0 || dropout >= 1) {
-            throw new IllegalArgumentException("dropout must be in [0, 1)");
-        }
-        if (colorBins < 0 || colorBins > 256) {
-            throw new IllegalArgumentException("colorBins must be 0 to 256");
-        }
-        widths = List.copyOf(widths);
+    /** Returns a grayscale VGG-style network with batch norm (the bundled model's family). */
+    static VggBn vggBn(List<Integer> widths, int convsPerStage, double dropout) {
+        return new VggBn(widths, convsPerStage, dropout, 0);
     }
 
-    /** A grayscale VGG-style network with batch norm. */
-    public static Architecture vggBn(List<Integer> widths, int convsPerStage, double dropout) {
-        return new Architecture(VGG_BN, widths, convsPerStage, dropout, 0);
+    /** Returns the features block (child 0) of a network {@link #build} made. */
+    static Block features(Block built) {
+        return built.getChildren().get(0).getValue();
     }
 
-    /** Returns this architecture with a colour branch of {@code bins} learnt colours (0: none). */
-    public Architecture withColorBins(int bins) {
-        return new Architecture(type, widths, convsPerStage, dropout, bins);
+    /** Returns the head block (child 1) of a network {@link #build} made. */
+    static Block head(Block built) {
+        return built.getChildren().get(1).getValue();
     }
 
-    /** Returns the input channels the network takes: 3 with a colour branch, else 1. */
-    public int inputChannels() {
-        return colorBins > 0 ? 3 : 1;
+    /** Returns the input channels the network takes: 1 (grayscale) or 3 (RGB). */
+    int inputChannels();
+
+    /** Builds the whole network: features (child 0) then the head for {@code labels} labels (child 1). */
+    default SequentialBlock build(int labels) {
+        return new SequentialBlock().add(buildFeatures()).add(buildHead(labels));
     }
+
+    /** Builds the feature extractor: everything but the head, ending in a flat feature vector per image. */
+    Block buildFeatures();
+
+    /** Builds a new, untrained classifier head for the given number of labels. */
+    Block buildHead(int labels);
+
+    /** Returns the length of the feature vector {@link #buildFeatures} ends in, or -1 when it depends on input. */
+    int featureSize();
 
     /**
-     * Builds the feature extractor: everything but the classifier head, ending in a flat feature vector. The
-     * convolution stack is {@link #buildBackbone}; with a colour branch it is wrapped by {@link #withColor}.
-     */
-    public Block buildFeatures() {
-        return colorBins > 0 ? withColor(buildBackbone()) : buildBackbone();
-    }
-
-    /**
-     * Wraps a grayscale convolution stack (e.g. a trained one) into the features of this colour architecture:
-     * luminance into the stack, the colour histogram beside it, both concatenated.
+     * Returns the architecture of a model fine-tuned from this one.
      *
-     * @throws IllegalStateException when this architecture has no colour branch
+     * @param color whether the fine-tuned model should take colour photos
      */
-    public Block withColor(Block grayBackbone) {
-        if (colorBins == 0) {
-            throw new IllegalStateException("this architecture has no colour branch");
-        }
-        SequentialBlock shape = new SequentialBlock().add(new LambdaBlock(Architecture::luminance, "luminance"))
-                .add(grayBackbone);
-        SequentialBlock color = new SequentialBlock()
-                .add(Conv2d.builder().setFilters(colorBins).setKernelShape(new Shape(1, 1)).build())
-                .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().softmax(1)), "colorSoftmax"))
-                .add(Pool.globalAvgPool2dBlock())
-                .add(Blocks.batchFlattenBlock())
-                .add(BatchNorm.builder().build());
-        return new ParallelBlock(outputs -> new NDList(NDArrays.concat(
-                new NDList(outputs.get(0).singletonOrThrow(), outputs.get(1).singletonOrThrow()), 1)),
-                List.of(shape, color));
+    default Architecture fineTuned(boolean color) {
+        return this;
     }
 
     /**
-     * Rec. 601 luminance of normalised RGB, (N, 3, H, W) to (N, 1, H, W). With the same mean and standard
-     * deviation on every channel this equals the normalised luminance the grayscale stack was trained on,
-     * because the weights sum to one.
+     * Wraps this family's trained features block into the features of {@link #fineTuned}: the block itself
+     * when the two are the same network, or the block inside a bigger one (e.g. a colour branch beside it).
      */
-    private static NDList luminance(NDList input) {
-        NDArray x = input.singletonOrThrow();
-        NDArray weights = x.getManager().create(new float[] {0.299f, 0.587f, 0.114f}, new Shape(1, 3, 1, 1));
-        return new NDList(x.mul(weights).sum(new int[] {1}, true));
+    default Block transferFeatures(Block trainedFeatures, Architecture target) {
+        return trainedFeatures;
     }
 
-    /** Builds the grayscale convolution stack: stages, global average pooling, a flat feature vector. */
-    public SequentialBlock buildBackbone() {
-        SequentialBlock net = new SequentialBlock();
-        for (int s = 0; s < widths.size(); s++) {
-            if (s > 0) {
-                net.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
-            }
-            for (int i = 0; i < convsPerStage; i++) {
-                net.add(Conv2d.builder()
-                        .setFilters(widths.get(s))
-                        .setKernelShape(new Shape(3, 3))
-                        .optPadding(new Shape(1, 1))
-                        .optBias(false)
-                        .build());
-                net.add(BatchNorm.builder().build());
-                net.add(Activation.reluBlock());
-            }
-        }
-        net.add(Pool.globalAvgPool2dBlock());
-        net.add(Blocks.batchFlattenBlock());
-        return net;
+    /**
+     * Returns the preprocessing of a model fine-tuned from a base with these steps.
+     *
+     * @param color whether the fine-tuned model should take colour photos
+     */
+    default List<PreprocessingStep> fineTunedPreprocessing(List<PreprocessingStep> baseSteps, boolean color) {
+        return baseSteps;
     }
 
-    /** Builds the classifier head for the given number of labels. */
-    public Block buildHead(int labels) {
-        SequentialBlock head = new SequentialBlock();
-        if (dropout > 0) {
-            head.add(Dropout.builder().optRate((float) dropout).build());
-        }
-        head.add(Linear.builder().setUnits(labels).build());
-        return head;
+    /**
+     * Splits a built features block (from {@link #buildFeatures}) for a fine-tune whose frozen part can be run
+     * once per image and cached: a part that stays frozen and carries no batch statistics, and the part after it
+     * that the fine-tune may train, ending in the flat feature vector. Empty when the family's features must train
+     * as a whole (e.g. batch norm statistics that have to follow the new data).
+     *
+     * @param tunableBlocks how many of the last blocks should be in the trainable part (0: only the pooling)
+     */
+    default Optional<FeatureSplit> frozenSplit(Block features, int tunableBlocks) {
+        return Optional.empty();
     }
 
-    /** Builds the whole network: features (child 0) then head (child 1). */
-    public SequentialBlock build(int labels) {
-        SequentialBlock net = new SequentialBlock();
-        net.add(buildFeatures());
-        net.add(buildHead(labels));
-        return net;
-    }
+    /**
+     * A features block cut in two: {@code frozen} runs once per image and its output is cached, {@code tunable}
+     * maps that output to the feature vector.
+     *
+     * @param frozen the first part, never trained by the fine-tune
+     * @param tunable the second part, trained (when it has parameters) at a low rate
+     * @param tunableBlocks how many of the family's blocks the tunable part holds
+     */
+    record FeatureSplit(Block frozen, Block tunable, int tunableBlocks) {}
 }

@@ -27,12 +27,17 @@ public final class LoadedModel implements AutoCloseable {
     /** Loads a version from its folder, rebuilding the block its manifest declares. */
     public static LoadedModel load(ModelStore store, String name, String version) {
         ModelManifest manifest = store.manifest(name, version);
+        if (manifest.isBackbone()) {
+            throw new ModelException.NotServable("model '" + name + "@" + version + "' is a backbone without labels: "
+                    + "fine-tune it on labelled images (POST /admin/v1/fine-tunes or train --base " + name
+                    + ") and tag with the result");
+        }
         Path dir = store.versionDir(name, version);
         Criteria<TensorBatchTranslator.Input, float[]> criteria = Criteria.builder()
                 .setTypes(TensorBatchTranslator.Input.class, float[].class)
                 .optModelPath(dir)
                 .optModelName(manifest.parameters())
-                .optEngine("MXNet")
+                .optEngine(Architecture.ENGINE)
                 .optBlock(manifest.architecture().build(manifest.labels().size()))
                 .optTranslator(new TensorBatchTranslator(manifest.input()))
                 .build();

@@ -25,6 +25,16 @@ public class ModelException extends RuntimeException {
         }
     }
 
+    /** The version exists but cannot tag photos: a backbone without labels, a base to fine-tune from. */
+    public static final class NotServable extends ModelException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with a message for people. */
+        public NotServable(String message) {
+            super(message);
+        }
+    }
+
     /** The inference queue is full; the caller should retry later. */
     public static final class Overloaded extends ModelException {
         private static final long serialVersionUID = 1L;

@@ -9,7 +9,8 @@ import java.util.Map;
  *
  * @param name the model name, a folder under {@code model-zoo/}
  * @param version the version, a folder under the model's folder
- * @param labels the category each output index stands for
+ * @param labels the category each output index stands for; none for a backbone (a base to fine-tune from, whose
+ *     parameters hold only the features)
  * @param input the tensor the network takes
  * @param preprocessing the steps that bring a decoded photo to the input tensor, last step {@code normalize}
  * @param architecture how to rebuild the network the parameters belong to
@@ -37,8 +38,8 @@ public record ModelManifest(
     public ModelManifest {
         ModelStore.checkName("model name", name);
         ModelStore.checkName("model version", version);
-        if (labels == null || labels.size() < 2) {
-            throw new IllegalArgumentException("a model needs at least two labels");
+        if (labels == null || labels.size() == 1) {
+            throw new IllegalArgumentException("a model needs at least two labels (or none, for a backbone)");
         }
         if (input == null || architecture == null) {
             throw new IllegalArgumentException("a model manifest needs an input spec and an architecture");
@@ -56,6 +57,12 @@ public record ModelManifest(
         return io.producttagger.vision.Normalization.from(
                 last != null && io.producttagger.vision.Normalization.OP.equals(last.op()) ? last
                         : PreprocessingStep.of(io.producttagger.vision.Normalization.OP), input.channels());
+    }
+
+    /** Returns whether this is a backbone: features without labels or a head, a base to fine-tune from. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isBackbone() {
+        return labels.isEmpty();
     }
 
     /** Returns a copy with another name and version. */

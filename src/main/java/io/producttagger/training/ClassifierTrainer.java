@@ -122,6 +122,19 @@ public final class ClassifierTrainer {
      */
     public Result train(Model model, Normalization normalization, LabeledImages train, LabeledImages validation,
             Listener listener, BooleanSupplier cancelled) {
+        return train(model, TrainingSamples.images(train, normalization, settings.augmentation()),
+                validation == null ? null : TrainingSamples.images(validation, normalization, Augmentation.NONE),
+                listener, cancelled);
+    }
+
+    /**
+     * Trains the model's block on any samples: images, or tensors a frozen network computed once.
+     *
+     * @param validation samples to evaluate after each epoch, or null
+     * @param cancelled polled between steps; when it turns true the run ends after the current step
+     */
+    public Result train(Model model, TrainingSamples train, TrainingSamples validation, Listener listener,
+            BooleanSupplier cancelled) {
         int n = train.size();
         int bs = Math.min(settings.batchSize(), n);
         int stepsPerEpoch = n / bs;
@@ -135,23 +148,20 @@ public final class ClassifierTrainer {
                 .optWeightDecays(settings.weightDecay()).build();
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd);
 
-        int w = train.width();
-        int h = train.height();
-        int c = train.channels();
-        int imageBytes = train.imageBytes();
+        Shape batchShape = new Shape(bs).addAll(train.sampleShape());
+        int per = train.sampleSize();
         Random random = new Random(settings.seed());
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        float[] input = new float[bs * c * h * w];
+        float[] input = new float[bs * per];
         float[] labels = new float[bs];
-        byte[] scratch = new byte[imageBytes];
         List<EpochSummary> history = new ArrayList<>();
         long start = System.nanoTime();
         boolean stopped = false;
         try (Trainer trainer = model.newTrainer(config)) {
-            trainer.initialize(new Shape(bs, c, h, w));
+            trainer.initialize(batchShape);
             listener.onStart(settings.epochs(), stepsPerEpoch);
             for (int epoch = 1; epoch <= settings.epochs() && !stopped; epoch++) {
                 long epochStart = System.nanoTime();
@@ -166,12 +176,11 @@ public final class ClassifierTrainer {
                     }
                     for (int b = 0; b < bs; b++) {
                         int idx = order[step * bs + b];
-                        settings.augmentation().apply(train.pixels(), idx * imageBytes, w, h, c, scratch, random);
-                        normalization.toChw(scratch, 0, w, h, input, b * c * h * w);
-                        labels[b] = train.labels()[idx];
+                        train.write(idx, input, b * per, random);
+                        labels[b] = train.label(idx);
                     }
                     try (NDManager sub = model.getNDManager().newSubManager()) {
-                        NDArray x = sub.create(input, new Shape(bs, c, h, w));
+                        NDArray x = sub.create(input, batchShape);
                         NDArray y = sub.create(labels, new Shape(bs));
                         float loss;
                         try (GradientCollector gc = trainer.newGradientCollector()) {
@@ -191,7 +200,7 @@ public final class ClassifierTrainer {
                 double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
                 double valAcc = Double.NaN;
                 if (validation != null && !stopped) {
-                    valAcc = evaluate(trainer, normalization, validation, 250).top1();
+                    valAcc = evaluate(trainer, validation, 250).top1();
                 }
                 if (steps > 0) {
                     EpochSummary s = new EpochSummary(epoch, settings.epochs(), lossSum / steps,
@@ -201,7 +210,7 @@ public final class ClassifierTrainer {
                     listener.onEpoch(s);
                 }
             }
-            Evaluation finalEval = validation == null ? null : evaluate(trainer, normalization, validation, 250);
+            Evaluation finalEval = validation == null ? null : evaluate(trainer, validation, 250);
             return new Result(history, finalEval, (System.nanoTime() - start) / 1e9, stopped);
         }
     }
@@ -209,37 +218,47 @@ public final class ClassifierTrainer {
     /** Evaluates the trainer's model (inference mode) on a labelled set. */
     public static Evaluation evaluate(Trainer trainer, Normalization normalization, LabeledImages data,
             int batchSize) {
+        return evaluate(trainer, TrainingSamples.images(data, normalization, Augmentation.NONE), batchSize);
+    }
+
+    /** Evaluates the trainer's model (inference mode) on any labelled samples. */
+    public static Evaluation evaluate(Trainer trainer, TrainingSamples data, int batchSize) {
         Model model = trainer.getModel();
-        return evaluate((chw, count) -> {
+        return evaluate((values, count) -> {
             try (NDManager sub = model.getNDManager().newSubManager()) {
-                NDArray x = sub.create(chw, new Shape(count, data.channels(), data.height(), data.width()));
+                NDArray x = sub.create(values, new Shape(count).addAll(data.sampleShape()));
                 return trainer.evaluate(new NDList(x)).singletonOrThrow().toFloatArray();
             }
-        }, normalization, data, batchSize);
+        }, data, batchSize);
     }
 
-    /** Scores a batch of normalised CHW images: {@code count * labels} scores out. */
+    /** Scores a batch of samples (normalised CHW images, or cached tensors): {@code count * labels} scores out. */
     @FunctionalInterface
     public interface BatchScorer {
-        /** Returns one row of label scores per image; {@code chw} may be longer than needed. */
-        float[] score(float[] chw, int count);
+        /** Returns one row of label scores per sample; {@code values} may be longer than needed. */
+        float[] score(float[] values, int count);
     }
 
-    /** Evaluates any scorer on a labelled set, in batches. */
+    /** Evaluates any scorer on a labelled set of images, in batches. */
     public static Evaluation evaluate(BatchScorer scorer, Normalization normalization, LabeledImages data,
             int batchSize) {
+        return evaluate(scorer, TrainingSamples.images(data, normalization, Augmentation.NONE), batchSize);
+    }
+
+    /** Evaluates any scorer on labelled samples, in batches. */
+    public static Evaluation evaluate(BatchScorer scorer, TrainingSamples data, int batchSize) {
         Evaluation.Accumulator acc = new Evaluation.Accumulator(data.labelNames());
-        int per = data.imageBytes();
+        int per = data.sampleSize();
         int labels = data.labelNames().size();
         for (int start = 0; start < data.size(); start += batchSize) {
             int count = Math.min(batchSize, data.size() - start);
-            float[] chw = new float[count * per];
+            float[] values = new float[count * per];
             for (int i = 0; i < count; i++) {
-                normalization.toChw(data.pixels(), (start + i) * per, data.width(), data.height(), chw, i * per);
+                data.write(start + i, values, i * per, null);
             }
-            float[] scores = scorer.score(chw, count);
+            float[] scores = scorer.score(values, count);
             for (int i = 0; i < count; i++) {
-                acc.add(data.labels()[start + i], scores, i * labels);
+                acc.add(data.label(start + i), scores, i * labels);
             }
         }
         return acc.result();

@@ -1,10 +1,15 @@
 package io.producttagger.training;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import io.producttagger.model.Architecture;
@@ -16,7 +21,6 @@ import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.ImagePipeline;
 import io.producttagger.vision.Normalization;
 import io.producttagger.vision.PreprocessingStep;
-import io.producttagger.vision.Preprocessor;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,20 +38,29 @@ import java.util.function.Consumer;
  *
  * <p>Images go through the base version's own {@link ImagePipeline} (decode + declared preprocessing), so the
  * new version sees exactly what serving will feed it. When the label set differs from the base's, the base's
- * backbone is kept and a new head is trained: first alone with the backbone frozen, then the whole network at a
- * lower rate, stopping early when validation accuracy stops improving.
+ * backbone is kept and a new head is trained, stopping early when validation accuracy stops improving, and the
+ * best epoch's parameters are published.
  *
- * <p>A colour request on a grayscale base ({@link FineTuneRequest#color()}) makes an RGB model: the base's
- * preprocessing with {@code stretch} instead of {@code grayscale}, and the base's backbone wrapped by
- * {@link Architecture#withColor} (luminance into it, a learnt colour histogram beside it) under a new head.
+ * <p>The base's {@link Architecture} decides the rest: what a fine-tune of it looks like ({@link
+ * Architecture#fineTuned}: a grayscale {@code vgg-bn} base gains a colour branch), its preprocessing, and which
+ * recipe trains it. A family with a frozen part free of batch statistics ({@link Architecture#frozenSplit}, the
+ * pretrained colour backbone) gets the cached-features recipe: the frozen part runs once per augmented view,
+ * and the head learns on the cached outputs in seconds. Any other family gets the whole-images recipe: the head
+ * alone with the backbone frozen, then the whole network at a lower rate.
  */
 public final class FineTune {
 
     /** The evaluation report written next to the new version's {@code model.json}. */
     public static final String REPORT_FILE = "evaluation.json";
 
-    /** Learnt colours of the colour branch a colour fine-tune adds to a grayscale base. */
-    public static final int COLOR_BINS = 16;
+    /** Views of each training image the cached-features recipe computes: the image itself and augmented copies. */
+    static final int VIEWS = 4;
+
+    /** Blocks of a cacheable family the cached-features recipe tunes after the head (0: the head alone). */
+    static final int TUNABLE_BLOCKS = 0;
+
+    /** Images per batch while computing cached features. */
+    private static final int CACHE_BATCH = 32;
 
     /**
      * Where a run is.
@@ -109,6 +122,10 @@ public final class FineTune {
      */
     public ModelManifest validate(FineTuneRequest request) {
         ModelManifest base = base(request);
+        if (base.isBackbone() && base.name().equals(request.name())) {
+            throw new TrainingException.Invalid("name the model to publish (\"name\"): " + base.name()
+                    + " is a backbone, a base without labels, and its versions stay backbones");
+        }
         try {
             store.nextVersion(request.name());
         } catch (IllegalArgumentException e) {
@@ -128,11 +145,12 @@ public final class FineTune {
     public Outcome run(FineTuneRequest request, Consumer<Progress> progress, BooleanSupplier cancelled) {
         long start = System.nanoTime();
         ModelManifest base = validate(request);
-        boolean toColor = request.color() && base.architecture().colorBins() == 0;
-        Architecture architecture = toColor ? base.architecture().withColorBins(COLOR_BINS) : base.architecture();
+        Architecture baseArchitecture = base.architecture();
+        Architecture architecture = baseArchitecture.fineTuned(request.color());
         ModelManifest.InputSpec in = new ModelManifest.InputSpec(base.input().width(), base.input().height(),
                 architecture.inputChannels());
-        List<PreprocessingStep> steps = toColor ? colorPreprocessing(base) : base.preprocessing();
+        List<PreprocessingStep> steps = baseArchitecture.fineTunedPreprocessing(base.preprocessing(),
+                request.color());
         int totalEpochs = request.headOnlyEpochs() + request.epochs();
         progress.accept(new Progress("loading", 0, totalEpochs, 0, 0, Double.NaN, Double.NaN, -1));
         ImagePipeline pipeline = new ImagePipeline(decoder, steps, in.width(), in.height(), in.channels());
@@ -148,12 +166,15 @@ public final class FineTune {
         LabeledImages validation = split[1];
         List<String> labels = dataset.labels();
         boolean sameLabels = labels.equals(base.labels());
+        boolean newHead = !sameLabels || !architecture.equals(baseArchitecture);
 
         Optional<Integer> callerThreads = Optional.empty();
-        try (Model model = Model.newInstance(request.name(), "MXNet")) {
+        try (Model model = Model.newInstance(request.name(), Architecture.ENGINE)) {
             callerThreads = OpenMpThreads.ofCallingThread(); // the engine, and so OpenMP, is loaded now
             OpenMpThreads.limitCallingThread(threads);
-            SequentialBlock baseBlock = base.architecture().build(base.labels().size());
+            // a backbone base (no labels) holds only its features; a classifier holds features and a head
+            Block baseBlock = base.isBackbone() ? baseArchitecture.buildFeatures()
+                    : baseArchitecture.build(base.labels().size());
             model.setBlock(baseBlock);
             try {
                 model.load(store.versionDir(base.name(), base.version()), base.parameters());
@@ -162,64 +183,40 @@ public final class FineTune {
                         + ": " + e.getMessage(), e);
             }
             // the part of the network that comes trained from the base: frozen while a new head learns
-            Block backbone = baseBlock.getChildren().get(0).getValue();
-            SequentialBlock block = baseBlock;
-            if (!sameLabels || toColor) {
-                Block features = toColor ? architecture.withColor(backbone) : backbone;
-                block = new SequentialBlock().add(features).add(architecture.buildHead(labels.size()));
-                model.setBlock(block);
-            }
+            Block backbone = base.isBackbone() ? baseBlock : Architecture.features(baseBlock);
+            Block features = baseArchitecture.transferFeatures(backbone, architecture);
+            Block head = newHead ? architecture.buildHead(labels.size()) : Architecture.head(baseBlock);
+            SequentialBlock block = new SequentialBlock().add(features).add(head);
             int bs = Math.min(request.batchSize(), train.size());
-            int stepsPerEpoch = train.size() / bs;
-            long totalSteps = (long) stepsPerEpoch * totalEpochs;
-            Tracker tracker = new Tracker(progress, totalEpochs, totalSteps, System.nanoTime());
-            BestParameters best = new BestParameters(model);
             Augmentation augmentation = new Augmentation(Math.max(1, in.width() / 14), true, background(train));
-            List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
-            ClassifierTrainer.Result last = null;
-            if (request.headOnlyEpochs() > 0) {
-                freezeBackbone(backbone, true);
-                try {
-                    last = phase("head", 0, model, normalization, train, validation, tracker, best, cancelled,
-                            new ClassifierTrainer.Settings(request.headOnlyEpochs(), bs, request.headLearningRate(),
-                                    0.9f, 1e-4f, 0, augmentation, request.seed()), Integer.MAX_VALUE);
-                } finally {
-                    freezeBackbone(backbone, false);
-                }
-                history.addAll(last.epochs());
-            }
-            if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
-                last = phase("full", request.headOnlyEpochs(), model, normalization, train, validation, tracker,
-                        best, cancelled, new ClassifierTrainer.Settings(request.epochs(), bs, request.learningRate(), 0.9f,
-                                5e-4f, 0, augmentation, request.seed() + 1), request.patience());
-                history.addAll(last.epochs());
-            }
+            Optional<Architecture.FeatureSplit> frozenSplit = architecture.frozenSplit(features, TUNABLE_BLOCKS);
+            Trained trained = frozenSplit.isPresent()
+                    ? cachedFeatures(request, model, block, frozenSplit.get(), head, normalization, train, validation,
+                            augmentation, bs, progress, cancelled)
+                    : wholeImages(request, model, block, backbone, normalization, train, validation, augmentation, bs,
+                            progress, cancelled);
             if (cancelled.getAsBoolean()) {
                 throw new TrainingException("the fine-tune was cancelled; nothing was published");
-            }
-            Evaluation evaluation = last.validation();
-            if (best.epoch() > 0 && best.accuracy() > evaluation.top1()) {
-                // the last epoch overfitted: publish the best epoch's parameters, evaluated again
-                best.restore();
-                evaluation = evaluate(model, normalization, validation);
             }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("testSet", "validation split of " + request.datasetName() + " ("
                     + Math.round(request.validationFraction() * 100) + "% of each label, seed " + request.seed() + ")");
-            report.putAll(evaluation.toMap());
+            report.putAll(trained.evaluation().toMap());
             report.put("trainImages", train.size());
             report.put("skipped", loaded.skipped().stream()
                     .map(s -> Map.of("file", s.file(), "reason", s.reason())).toList());
+            List<ClassifierTrainer.EpochSummary> history = trained.history();
             Map<String, Object> training = new LinkedHashMap<>();
             training.put("fineTunedFrom", base.name() + "@" + base.version());
             training.put("dataset", request.datasetName());
             training.put("images", loaded.images().size());
-            training.put("headReplaced", !sameLabels || toColor);
-            training.put("colorBranchAdded", toColor);
+            training.put("headReplaced", newHead);
+            training.put("colorBranchAdded", architecture.inputChannels() > baseArchitecture.inputChannels());
+            training.put("recipe", trained.recipe());
             training.put("headOnlyEpochs", request.headOnlyEpochs());
             training.put("headLearningRate", request.headLearningRate());
             training.put("epochs", history.size());
-            training.put("bestEpoch", best.accuracy() > last.validation().top1() ? best.epoch() : history.size());
+            training.put("bestEpoch", trained.bestEpoch());
             training.put("plannedEpochs", totalEpochs);
             training.put("learningRate", request.learningRate());
             training.put("batchSize", bs);
@@ -233,6 +230,7 @@ public final class FineTune {
             String version = store.nextVersion(request.name());
             ModelManifest manifest = new ModelManifest(request.name(), version, labels, in, steps, architecture,
                     "model", report, training, Instant.now().toString());
+            model.setBlock(block);
             store.publish(manifest, dir -> {
                 model.save(dir, manifest.parameters());
                 REPORT_JSON.writeValue(dir.resolve(REPORT_FILE).toFile(), report);
@@ -244,23 +242,201 @@ public final class FineTune {
     }
 
     /**
-     * The preprocessing of a colour model made from a grayscale base: the base's steps with {@code grayscale}
-     * replaced by {@code stretch} (the same contrast, colours kept) and its normalisation repeated for each of
-     * the three channels, so the luminance the network computes is what the base's stack was trained on.
+     * What a recipe produced: the block it trained now holds the parameters to publish.
+     *
+     * @param recipe how it trained, for the manifest
+     * @param evaluation the validation evaluation of those parameters
+     * @param history every epoch of both phases
+     * @param bestEpoch the epoch whose parameters are published
      */
-    static List<PreprocessingStep> colorPreprocessing(ModelManifest base) {
-        List<PreprocessingStep> out = new ArrayList<>();
-        for (PreprocessingStep s : base.preprocessing()) {
-            if (Preprocessor.GRAYSCALE.equals(s.op())) {
-                if (s.number("stretch", 1) != 0) {
-                    out.add(PreprocessingStep.of(Preprocessor.STRETCH));
-                }
-            } else if (!Normalization.OP.equals(s.op())) {
-                out.add(s);
+    private record Trained(String recipe, Evaluation evaluation, List<ClassifierTrainer.EpochSummary> history,
+            int bestEpoch) {}
+
+    /**
+     * The recipe for families whose features train as a whole (batch-norm statistics that must follow the new
+     * data): the new head alone with the backbone frozen, then the whole network, on augmented images.
+     */
+    private static Trained wholeImages(FineTuneRequest request, Model model, SequentialBlock block, Block backbone,
+            Normalization normalization, LabeledImages train, LabeledImages validation, Augmentation augmentation,
+            int bs, Consumer<Progress> progress, BooleanSupplier cancelled) {
+        model.setBlock(block);
+        TrainingSamples trainSamples = TrainingSamples.images(train, normalization, augmentation);
+        TrainingSamples validationSamples = TrainingSamples.images(validation, normalization, Augmentation.NONE);
+        int totalEpochs = request.headOnlyEpochs() + request.epochs();
+        Tracker tracker = new Tracker(progress, totalEpochs, (long) (train.size() / bs) * totalEpochs,
+                System.nanoTime());
+        Phases phases = new Phases(model, tracker, cancelled);
+        if (request.headOnlyEpochs() > 0) {
+            freezeBackbone(backbone, true);
+            try {
+                phases.run("head", trainSamples, validationSamples,
+                        new ClassifierTrainer.Settings(request.headOnlyEpochs(), bs, request.headLearningRate(),
+                                0.9f, 1e-4f, 0, augmentation, request.seed()), Integer.MAX_VALUE);
+            } finally {
+                freezeBackbone(backbone, false);
             }
         }
-        out.add(base.normalization().forChannels(3).toStep());
-        return out;
+        if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
+            phases.run("full", trainSamples, validationSamples, new ClassifierTrainer.Settings(request.epochs(), bs,
+                    request.learningRate(), 0.9f, 5e-4f, 0, augmentation, request.seed() + 1), request.patience());
+        }
+        return phases.finish("images: the new head " + request.headOnlyEpochs() + " epochs with the backbone"
+                + " frozen, then the whole network", validationSamples);
+    }
+
+    /**
+     * The recipe for families with a frozen part that can be cached: the frozen part runs once per augmented view
+     * of each training image (and once per validation image), then the head, and after it the last blocks, train
+     * on the cached tensors, so an epoch costs a fraction of a pass through the whole network.
+     */
+    private static Trained cachedFeatures(FineTuneRequest request, Model model, SequentialBlock block,
+            Architecture.FeatureSplit split, Block head, Normalization normalization, LabeledImages train,
+            LabeledImages validation, Augmentation augmentation, int bs, Consumer<Progress> progress,
+            BooleanSupplier cancelled) {
+        int views = VIEWS;
+        int totalEpochs = request.headOnlyEpochs() + request.epochs();
+        int trainCount = train.size() * views;
+        int stepsPerEpoch = Math.max(1, trainCount / Math.min(bs, trainCount));
+        long cacheSteps = (trainCount + CACHE_BATCH - 1) / CACHE_BATCH
+                + (validation.size() + CACHE_BATCH - 1) / CACHE_BATCH;
+        Tracker tracker = new Tracker(progress, totalEpochs, cacheSteps + (long) stepsPerEpoch * totalEpochs,
+                System.nanoTime());
+        TrainingSamples trainSamples = cache(model, split.frozen(), TrainingSamples.images(train, normalization,
+                augmentation), views, request.seed(), tracker, cancelled);
+        TrainingSamples validationSamples = cache(model, split.frozen(), TrainingSamples.images(validation,
+                normalization, Augmentation.NONE), 1, request.seed(), tracker, cancelled);
+        SequentialBlock tail = new SequentialBlock().add(split.tunable()).add(head);
+        model.setBlock(tail);
+        Phases phases = new Phases(model, tracker, cancelled);
+        int trainBs = Math.min(bs, trainSamples.size());
+        if (request.headOnlyEpochs() > 0 && !cancelled.getAsBoolean()) {
+            freezeBackbone(split.tunable(), true);
+            try {
+                phases.run("head", trainSamples, validationSamples, new ClassifierTrainer.Settings(
+                        request.headOnlyEpochs(), trainBs, request.headLearningRate(), 0.9f, 1e-4f, 0,
+                        Augmentation.NONE, request.seed()), request.patience());
+            } finally {
+                freezeBackbone(split.tunable(), false);
+            }
+        }
+        boolean tunes = split.tunableBlocks() > 0 && request.epochs() > 0;
+        if (tunes && !cancelled.getAsBoolean()) {
+            phases.run("full", trainSamples, validationSamples, new ClassifierTrainer.Settings(request.epochs(),
+                    trainBs, request.learningRate(), 0.9f, 1e-4f, 0, Augmentation.NONE, request.seed() + 1),
+                    request.patience());
+        }
+        Trained trained = phases.finish("cached features: the frozen backbone ran once on " + views + " views of"
+                + " each training image; the head trained on them" + (tunes ? ", then the last "
+                + split.tunableBlocks() + " blocks with it" : ""), validationSamples);
+        // the whole network was never initialised as one block, only its parts (which keep their parameters)
+        block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
+                new Shape(1, train.channels(), train.height(), train.width()));
+        model.setBlock(block);
+        return trained;
+    }
+
+    /** Runs samples through a frozen block (inference mode) in batches and keeps its outputs, {@code views} each. */
+    private static TrainingSamples.Cached cache(Model model, Block frozen, TrainingSamples samples, int views,
+            long seed, Tracker tracker, BooleanSupplier cancelled) {
+        Random random = new Random(seed ^ 0x5DEECE66DL);
+        int n = samples.size() * views;
+        int per = samples.sampleSize();
+        int[] labels = new int[n];
+        float[] input = new float[CACHE_BATCH * per];
+        float[] data = new float[0];
+        Shape outShape = new Shape(0);
+        ParameterStore parameters = new ParameterStore(model.getNDManager(), false);
+        int batches = (n + CACHE_BATCH - 1) / CACHE_BATCH;
+        for (int start = 0; start < n && !cancelled.getAsBoolean(); start += CACHE_BATCH) {
+            int count = Math.min(CACHE_BATCH, n - start);
+            for (int i = 0; i < count; i++) {
+                int sample = (start + i) / views;
+                boolean original = (start + i) % views == 0;
+                samples.write(sample, input, i * per, original ? null : random);
+                labels[start + i] = samples.label(sample);
+            }
+            try (NDManager sub = model.getNDManager().newSubManager()) {
+                NDArray x = sub.create(java.util.Arrays.copyOf(input, count * per),
+                        new Shape(count).addAll(samples.sampleShape()));
+                NDArray out = frozen.forward(parameters, new NDList(x), false).singletonOrThrow();
+                if (start == 0) {
+                    outShape = out.getShape().slice(1);
+                    data = new float[Math.toIntExact(n * outShape.size())];
+                }
+                float[] values = out.toFloatArray();
+                System.arraycopy(values, 0, data, Math.toIntExact(start * outShape.size()), values.length);
+            }
+            tracker.step("features", 0, start / CACHE_BATCH + 1, batches, Float.NaN);
+        }
+        if (cancelled.getAsBoolean()) {
+            throw new TrainingException("the fine-tune was cancelled; nothing was published");
+        }
+        return new TrainingSamples.Cached(outShape, data, labels, samples.labelNames());
+    }
+
+    /**
+     * Runs the phases of a recipe one after the other on the model's block, counting epochs across them, keeping
+     * the best epoch's parameters and stopping a phase early after {@code patience} epochs without a better one.
+     */
+    private static final class Phases {
+        private final Model model;
+        private final Tracker tracker;
+        private final BooleanSupplier cancelled;
+        private final BestParameters best;
+        private final List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
+        private ClassifierTrainer.Result last;
+
+        Phases(Model model, Tracker tracker, BooleanSupplier cancelled) {
+            this.model = model;
+            this.tracker = tracker;
+            this.cancelled = cancelled;
+            this.best = new BestParameters(model);
+        }
+
+        void run(String name, TrainingSamples train, TrainingSamples validation, ClassifierTrainer.Settings settings,
+                int patience) {
+            int epochOffset = history.size();
+            double[] bestInPhase = {-1};
+            int[] sinceBest = {0};
+            boolean[] early = {false};
+            ClassifierTrainer.Listener listener = new ClassifierTrainer.Listener() {
+                @Override
+                public void onStep(int epoch, int step, int stepsPerEpoch, float loss) {
+                    tracker.step(name, epochOffset + epoch, step, stepsPerEpoch, loss);
+                }
+
+                @Override
+                public void onEpoch(ClassifierTrainer.EpochSummary s) {
+                    tracker.epoch(s.validationAccuracy());
+                    best.offer(epochOffset + s.epoch(), s.validationAccuracy());
+                    if (s.validationAccuracy() > bestInPhase[0]) {
+                        bestInPhase[0] = s.validationAccuracy();
+                        sinceBest[0] = 0;
+                    } else if (++sinceBest[0] >= patience) {
+                        early[0] = true;
+                    }
+                }
+            };
+            last = new ClassifierTrainer(settings).train(model, train, validation, listener,
+                    () -> early[0] || cancelled.getAsBoolean());
+            history.addAll(last.epochs());
+        }
+
+        /** Puts the best epoch's parameters back into the block when the last epoch was worse. */
+        Trained finish(String recipe, TrainingSamples validation) {
+            if (last == null) {
+                throw new TrainingException("the fine-tune ran no epoch");
+            }
+            Evaluation evaluation = last.validation();
+            int bestEpoch = history.size();
+            if (best.epoch() > 0 && best.accuracy() > evaluation.top1()) {
+                // the last epoch overfitted: publish the best epoch's parameters, evaluated again
+                best.restore();
+                evaluation = evaluate(model, validation);
+                bestEpoch = best.epoch();
+            }
+            return new Trained(recipe, evaluation, List.copyOf(history), bestEpoch);
+        }
     }
 
     private ModelManifest base(FineTuneRequest request) {
@@ -275,35 +451,6 @@ public final class FineTune {
         }
     }
 
-    private static ClassifierTrainer.Result phase(String name, int epochOffset, Model model,
-            Normalization normalization, LabeledImages train, LabeledImages validation, Tracker tracker,
-            BestParameters bestParameters, BooleanSupplier cancelled, ClassifierTrainer.Settings settings,
-            int patience) {
-        double[] best = {-1};
-        int[] sinceBest = {0};
-        boolean[] early = {false};
-        ClassifierTrainer.Listener listener = new ClassifierTrainer.Listener() {
-            @Override
-            public void onStep(int epoch, int step, int stepsPerEpoch, float loss) {
-                tracker.step(name, epochOffset + epoch, step, stepsPerEpoch, loss);
-            }
-
-            @Override
-            public void onEpoch(ClassifierTrainer.EpochSummary s) {
-                tracker.epoch(s.validationAccuracy());
-                bestParameters.offer(epochOffset + s.epoch(), s.validationAccuracy());
-                if (s.validationAccuracy() > best[0]) {
-                    best[0] = s.validationAccuracy();
-                    sinceBest[0] = 0;
-                } else if (++sinceBest[0] >= patience) {
-                    early[0] = true;
-                }
-            }
-        };
-        return new ClassifierTrainer(settings).train(model, normalization, train, validation, listener,
-                () -> early[0] || cancelled.getAsBoolean());
-    }
-
     /**
      * Freezes or unfreezes the parameters the optimiser learns. Batch norm's running statistics are left alone:
      * freezing and then unfreezing them would mark them trainable (DJL's {@code Parameter.freeze(false)} sets
@@ -316,11 +463,11 @@ public final class FineTune {
                 p -> p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR);
     }
 
-    /** Evaluates the model in inference mode on a labelled set. */
-    private static Evaluation evaluate(Model model, Normalization normalization, LabeledImages data) {
+    /** Evaluates the model in inference mode on labelled samples. */
+    private static Evaluation evaluate(Model model, TrainingSamples data) {
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss());
         try (Trainer trainer = model.newTrainer(config)) {
-            return ClassifierTrainer.evaluate(trainer, normalization, data, 250);
+            return ClassifierTrainer.evaluate(trainer, data, 250);
         }
     }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class ArchitectureTest {
 
-    private static final Architecture GRAY = Architecture.vggBn(List.of(4, 8), 1, 0);
+    private static final VggBn GRAY = Architecture.vggBn(List.of(4, 8), 1, 0);
 
     private static float[] infer(Block block, NDManager manager, NDArray x) {
         return block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow()
@@ -34,7 +34,7 @@ class ArchitectureTest {
         try (NDManager manager = NDManager.newBaseManager("MXNet")) {
             SequentialBlock stack = GRAY.buildBackbone();
             stack.initialize(manager, DataType.FLOAT32, new Shape(2, 1, 12, 12));
-            Architecture color = GRAY.withColorBins(5);
+            VggBn color = GRAY.withColorBins(5);
             Block features = color.withColor(stack);
             features.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 12, 12));
 
@@ -54,7 +54,7 @@ class ArchitectureTest {
     @Test
     void colourNetworkRoundTripsThroughItsSavedParameters() throws Exception {
         TestSupport.offline();
-        Architecture color = GRAY.withColorBins(6);
+        VggBn color = GRAY.withColorBins(6);
         assertEquals(3, color.inputChannels());
         try (NDManager manager = NDManager.newBaseManager("MXNet")) {
             SequentialBlock trained = color.build(4);

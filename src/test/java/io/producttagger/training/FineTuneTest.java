@@ -27,6 +27,7 @@ import io.producttagger.vision.PreprocessingStep;
 import io.producttagger.vision.Preprocessor;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
+import io.producttagger.model.VggBn;
 import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,7 +98,7 @@ class FineTuneTest {
 
         ModelManifest m = new ModelStore(zoo).manifest("shoes", out.manifest().version());
         assertEquals(3, m.input().channels());
-        assertEquals(FineTune.COLOR_BINS, m.architecture().colorBins());
+        assertEquals(VggBn.COLOR_BINS, ((VggBn) m.architecture()).colorBins());
         List<String> ops = m.preprocessing().stream().map(PreprocessingStep::op).toList();
         assertTrue(ops.contains(Preprocessor.STRETCH) && !ops.contains(Preprocessor.GRAYSCALE), ops.toString());
         assertEquals(3, m.normalization().mean().length);
@@ -153,7 +154,7 @@ class FineTuneTest {
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
         ModelManifest m = fineTune(zoo).run(request(data, 1, 1, false), p -> { }, () -> false).manifest();
         assertEquals(1, m.input().channels());
-        assertEquals(0, m.architecture().colorBins());
+        assertEquals(0, ((VggBn) m.architecture()).colorBins());
         assertEquals(new ModelStore(zoo).manifest("fashion", "1").preprocessing(), m.preprocessing());
     }
 

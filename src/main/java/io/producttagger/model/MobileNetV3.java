@@ -1,0 +1,256 @@
+package io.producttagger.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The {@code mobilenetv3} family: a MobileNetV3 backbone (Howard et al. 2019) as TF-slim builds it, with batch
+ * norm folded into each convolution's bias, then global average pooling, L2 normalisation and a linear head.
+ *
+ * <p>A stem convolution, then inverted-residual {@link Bottleneck}s: an optional 1x1 expansion, a depthwise
+ * convolution, an optional squeeze-and-excite gate, a linear 1x1 projection, and a residual add when the shape
+ * is kept. Activations are ReLU or hard-swish, {@code x * relu6(x + 3) * gateScale}; the gate is the hard sigmoid
+ * {@code relu6(x + 3) * gateScale}. {@code gateScale} is 1/6 in the paper and whatever the imported graph stores
+ * (TF.js keeps it as float16: 0.16662598), so that the block computes what the source network computes.
+ *
+ * <p>Convolutions pad like TensorFlow's {@code SAME}: at stride 2 an even-sized input gets one more pixel at the
+ * bottom and right than at the top and left, where MXNet's own padding is symmetric; those layers pad explicitly.
+ *
+ * <p>The input is RGB in 0..255 (see the manifest's {@code normalize} step); there is no batch norm left, so the
+ * frozen part of a fine-tune can be run once per image and cached ({@link #frozenSplit}).
+ *
+ * @param stem the first convolution
+ * @param blocks the bottlenecks, in order
+ * @param gateScale the factor of hard-swish and hard-sigmoid
+ * @param dropout dropout rate before the head
+ */
+public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, double dropout)
+        implements Architecture {
+
+    /** The family's {@code architecture.type}. */
+    public static final String TYPE = "mobilenetv3";
+
+    /** The activation names a layer may declare. */
+    public static final List<String> ACTIVATIONS = List.of("relu", "hard_swish");
+
+    /**
+     * The stem: a full convolution of the RGB input.
+     *
+     * @param filters output channels
+     * @param kernel kernel side
+     * @param stride stride
+     * @param activation {@code relu} or {@code hard_swish}
+     */
+    public record Stem(int filters, int kernel, int stride, String activation) {
+        /** Validates the layer. */
+        public Stem {
+            checkLayer(filters, kernel, stride, activation);
+        }
+    }
+
+    /**
+     * One inverted-residual block.
+     *
+     * @param expand channels of the 1x1 expansion, 0 for none (the depthwise convolution runs on the input)
+     * @param kernel depthwise kernel side
+     * @param stride depthwise stride
+     * @param squeeze channels of the squeeze-and-excite bottleneck, 0 for none
+     * @param activation {@code relu} or {@code hard_swish}, after the expansion and the depthwise convolution
+     * @param filters output channels of the projection
+     */
+    public record Bottleneck(int expand, int kernel, int stride, int squeeze, String activation, int filters) {
+        /** Validates the layer. */
+        public Bottleneck {
+            checkLayer(filters, kernel, stride, activation);
+            if (expand < 0 || squeeze < 0) {
+                throw new IllegalArgumentException("expand and squeeze must be 0 (none) or positive");
+            }
+        }
+    }
+
+    /** Validates the declaration and copies the block list. */
+    public MobileNetV3 {
+        if (stem == null || blocks == null || blocks.isEmpty()) {
+            throw new IllegalArgumentException("mobilenetv3 needs a stem and at least one block");
+        }
+        if (!(gateScale > 0 && gateScale <= 1)) {
+            throw new IllegalArgumentException("gateScale must be in (0, 1]");
+        }
+        if (dropout < 0 || dropout >= 1) {
+            throw new IllegalArgumentException("dropout must be in [0, 1)");
+        }
+        blocks = List.copyOf(blocks);
+    }
+
+    private static void checkLayer(int filters, int kernel, int stride, String activation) {
+        if (filters < 1 || kernel < 1 || kernel % 2 == 0 || stride < 1 || stride > 2) {
+            throw new IllegalArgumentException("a layer needs filters >= 1, an odd kernel and stride 1 or 2");
+        }
+        if (!ACTIVATIONS.contains(activation)) {
+            throw new IllegalArgumentException("unknown activation '" + activation + "'; known: " + ACTIVATIONS);
+        }
+    }
+
+    /** Returns a copy with another dropout rate before the head. */
+    public MobileNetV3 withDropout(double rate) {
+        return new MobileNetV3(stem, blocks, gateScale, rate);
+    }
+
+    @Override
+    public int inputChannels() {
+        return 3;
+    }
+
+    @Override
+    public int featureSize() {
+        return blocks.get(blocks.size() - 1).filters();
+    }
+
+    /**
+     * Builds the features: child 0 the stem, children 1 to N the bottlenecks, child N+1 the pooling (global
+     * average, flatten, L2 normalisation: the head sees the direction of the features, not their scale, which
+     * differs a lot between photos).
+     */
+    @Override
+    public SequentialBlock buildFeatures() {
+        SequentialBlock net = new SequentialBlock();
+        net.add(new SequentialBlock().add(conv(stem.filters(), stem.kernel(), stem.stride(), 1))
+                .add(activation(stem.activation())));
+        int in = stem.filters();
+        for (Bottleneck b : blocks) {
+            net.add(bottleneck(b, in));
+            in = b.filters();
+        }
+        net.add(pooling());
+        return net;
+    }
+
+    /** The pooling that ends the features: global average, flatten, L2 normalisation. */
+    private static Block pooling() {
+        return LambdaBlock.singleton(x -> {
+            NDArray pooled = x.mean(new int[] {2, 3});
+            return pooled.div(pooled.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
+        }, "pool_l2");
+    }
+
+    @Override
+    public Block buildHead(int labels) {
+        SequentialBlock head = new SequentialBlock();
+        if (dropout > 0) {
+            head.add(Dropout.builder().optRate((float) dropout).build());
+        }
+        return head.add(Linear.builder().setUnits(labels).build());
+    }
+
+    /** The stem and every block but the last {@code tunableBlocks} are frozen; the rest and the pooling tune. */
+    @Override
+    public Optional<FeatureSplit> frozenSplit(Block features, int tunableBlocks) {
+        List<Block> parts = features.getChildren().values();
+        int tunable = Math.max(0, Math.min(tunableBlocks, blocks.size()));
+        int cut = parts.size() - 1 - tunable; // parts: stem, blocks..., pooling
+        SequentialBlock frozen = new SequentialBlock();
+        SequentialBlock rest = new SequentialBlock();
+        for (int i = 0; i < parts.size(); i++) {
+            (i < cut ? frozen : rest).add(parts.get(i));
+        }
+        return Optional.of(new FeatureSplit(frozen, rest, tunable));
+    }
+
+    private Block bottleneck(Bottleneck b, int in) {
+        SequentialBlock body = new SequentialBlock();
+        int mid = in;
+        if (b.expand() > 0) {
+            body.add(conv(b.expand(), 1, 1, 1)).add(activation(b.activation()));
+            mid = b.expand();
+        }
+        body.add(conv(mid, b.kernel(), b.stride(), mid)).add(activation(b.activation()));
+        if (b.squeeze() > 0) {
+            SequentialBlock gate = new SequentialBlock()
+                    .add(LambdaBlock.singleton(x -> x.mean(new int[] {2, 3}, true), "se_mean"))
+                    .add(conv(b.squeeze(), 1, 1, 1))
+                    .add(Activation.reluBlock())
+                    .add(conv(mid, 1, 1, 1))
+                    .add(LambdaBlock.singleton(this::hardSigmoid, "hard_sigmoid"));
+            body.add(new ParallelBlock(xs -> new NDList(xs.get(0).singletonOrThrow()
+                    .mul(xs.get(1).singletonOrThrow())), List.of(Blocks.identityBlock(), gate)));
+        }
+        body.add(conv(b.filters(), 1, 1, 1));
+        if (b.stride() == 1 && in == b.filters()) {
+            return new ParallelBlock(xs -> new NDList(xs.get(0).singletonOrThrow().add(xs.get(1).singletonOrThrow())),
+                    List.of(body, Blocks.identityBlock()));
+        }
+        return body;
+    }
+
+    /**
+     * A convolution with bias (batch norm folded in) and TF {@code SAME} padding: symmetric at stride 1, explicit
+     * and possibly one pixel larger at the bottom/right at stride 2.
+     */
+    private static Block conv(int filters, int kernel, int stride, int groups) {
+        boolean explicit = stride > 1 && kernel > 1;
+        Conv2d conv = Conv2d.builder()
+                .setFilters(filters)
+                .setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride))
+                .optPadding(explicit ? new Shape(0, 0) : new Shape(kernel / 2, kernel / 2))
+                .optGroups(groups)
+                .optBias(true)
+                .build();
+        if (!explicit) {
+            return conv;
+        }
+        return new SequentialBlock().add(LambdaBlock.singleton(x -> {
+            NDArray padded = x;
+            for (int axis = 2; axis <= 3; axis++) {
+                long size = x.getShape().get(axis);
+                long out = (size + stride - 1) / stride;
+                long total = Math.max(0, (out - 1) * stride + kernel - size);
+                padded = zeros(padded, axis, total / 2, total - total / 2);
+            }
+            return padded;
+        }, "tf_same_pad")).add(conv);
+    }
+
+    /** Adds {@code before} and {@code after} rows of zeros on an axis (MXNet's NDArray.pad is not in DJL's engine). */
+    private static NDArray zeros(NDArray x, int axis, long before, long after) {
+        NDList parts = new NDList();
+        long[] dims = x.getShape().getShape();
+        if (before > 0) {
+            dims[axis] = before;
+            parts.add(x.getManager().zeros(new Shape(dims), x.getDataType()));
+        }
+        parts.add(x);
+        if (after > 0) {
+            dims[axis] = after;
+            parts.add(x.getManager().zeros(new Shape(dims), x.getDataType()));
+        }
+        return parts.size() == 1 ? x : NDArrays.concat(parts, axis);
+    }
+
+    private Block activation(String name) {
+        Function<NDArray, NDArray> f = "relu".equals(name) ? Activation::relu : this::hardSwish;
+        return LambdaBlock.singleton(f, name);
+    }
+
+    private NDArray hardSwish(NDArray x) {
+        return x.mul((float) gateScale).mul(x.add(3f).clip(0f, 6f));
+    }
+
+    private NDArray hardSigmoid(NDArray x) {
+        return x.add(3f).clip(0f, 6f).mul((float) gateScale);
+    }
+}
