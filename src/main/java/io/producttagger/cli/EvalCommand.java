@@ -8,21 +8,33 @@ import io.producttagger.model.ModelStore;
 import io.producttagger.training.ClassifierTrainer;
 import io.producttagger.training.Evaluation;
 import io.producttagger.training.FashionMnist;
+import io.producttagger.training.LabeledFolderDataset;
 import io.producttagger.training.LabeledImages;
+import io.producttagger.training.LabeledSetEvaluation;
+import io.producttagger.vision.ImageDecoder;
+import io.producttagger.vision.ImagePipeline;
 import io.producttagger.vision.Normalization;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code eval}: top-1, top-3 and per-label accuracy of a model version on Fashion-MNIST IDX files. */
+/**
+ * {@code eval}: top-1, top-3, per-label precision/recall/F1 and the confusion matrix of a model version, on
+ * Fashion-MNIST IDX files or on any labelled folder or {@code path,label} CSV (through the version's own decoding
+ * and preprocessing).
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a model version on a Fashion-MNIST-format test set.")
+        description = {"Evaluate a model version on a Fashion-MNIST-format test set, a folder of label folders or a"
+                + " path,label CSV manifest."})
 final class EvalCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -34,12 +46,16 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, description = "NAME or NAME@VERSION (default: the configured model)")
     private String model;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "folder with t10k-images/labels IDX files (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv",
+            description = "folder with t10k-images/labels IDX files (default: ${DEFAULT-VALUE}), a folder of label"
+                    + " folders, or a path,label CSV")
     private Path data = Path.of("test-images/fashion-mnist");
 
-    @Option(names = "--limit", description = "evaluate only the first N images")
+    @Option(names = "--limit", description = "evaluate only the first N images (IDX files)")
     private int limit = Integer.MAX_VALUE;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar")
+    private boolean quiet;
 
     @Override
     public Integer call() {
@@ -50,16 +66,34 @@ final class EvalCommand implements Callable<Integer> {
         String name = ref.name();
         String version = ref.version();
         ModelManifest manifest = store.manifest(name, version);
-        LabeledImages test = FashionMnist.test(data).head(limit);
-        if (!test.labelNames().equals(manifest.labels())) {
-            throw new IllegalArgumentException("the data set's labels " + test.labelNames()
-                    + " differ from the model's " + manifest.labels());
-        }
-        Normalization norm = manifest.normalization();
         long start = System.nanoTime();
         Evaluation e;
-        try (LoadedModel loaded = LoadedModel.load(store, name, version); LoadedModel.Scorer scorer = loaded.newScorer()) {
-            e = ClassifierTrainer.evaluate(scorer::score, norm, test, 100);
+        List<LabeledFolderDataset.Skipped> skipped = List.of();
+        if (Files.isDirectory(data) && (Files.exists(data.resolve("t10k-images-idx3-ubyte.gz"))
+                || Files.exists(data.resolve("t10k-images-idx3-ubyte")))) {
+            LabeledImages test = FashionMnist.test(data).head(limit);
+            if (!test.labelNames().equals(manifest.labels())) {
+                throw new IllegalArgumentException("the data set's labels " + test.labelNames()
+                        + " differ from the model's " + manifest.labels());
+            }
+            Normalization norm = manifest.normalization();
+            try (LoadedModel loaded = LoadedModel.load(store, name, version);
+                    LoadedModel.Scorer scorer = loaded.newScorer()) {
+                e = ClassifierTrainer.evaluate(scorer::score, norm, test, 100);
+            }
+        } else {
+            ImagePipeline pipeline = new ImagePipeline(new ImageDecoder(config.vision().maxPixels()),
+                    manifest.preprocessing(), manifest.input().width(), manifest.input().height(),
+                    manifest.input().channels());
+            try (LoadedModel loaded = LoadedModel.load(store, name, version);
+                    ProgressBar bar = Progress.start("eval", 1, "image", quiet, System.err)) {
+                LabeledSetEvaluation.Result r = new LabeledSetEvaluation(loaded, pipeline).run(data, (done, total) -> {
+                    bar.maxHint(total);
+                    bar.stepTo(done);
+                });
+                e = r.evaluation();
+                skipped = r.skipped();
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf("model %s@%s on %s (%d images)%n", name, version, data, e.count());
@@ -77,6 +111,15 @@ final class EvalCommand implements Callable<Integer> {
         for (Evaluation.Confusion c : e.mostConfused(5)) {
             out.printf("  %s -> %s: %d%n", c.truth(), c.predicted(), c.count());
         }
+        out.println("confusion matrix (rows: truth, columns: predicted, in label order):");
+        for (int i = 0; i < e.labels().size(); i++) {
+            StringBuilder row = new StringBuilder(String.format("  %-14s", e.labels().get(i)));
+            for (int count : e.confusion()[i]) {
+                row.append(String.format(" %5d", count));
+            }
+            out.println(row);
+        }
+        skipped.forEach(s -> out.printf("skipped %s: %s%n", s.file(), s.reason()));
         out.flush();
         return ExitCodes.OK;
     }

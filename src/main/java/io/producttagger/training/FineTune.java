@@ -53,11 +53,20 @@ public final class FineTune {
     /** The evaluation report written next to the new version's {@code model.json}. */
     public static final String REPORT_FILE = "evaluation.json";
 
-    /** Views of each training image the cached-features recipe computes: the image itself and augmented copies. */
-    static final int VIEWS = 4;
+    /**
+     * Views of each training image the cached-features recipe computes: the image itself, then augmented copies.
+     * Measured on the departments set: 1 view 60.2% held-out top-1 in 14 s, 4 views 59.0% in 40 s.
+     */
+    static final int VIEWS = 1;
 
-    /** Blocks of a cacheable family the cached-features recipe tunes after the head (0: the head alone). */
+    /**
+     * Blocks of a cacheable family the cached-features recipe tunes after the head (0: the head alone). Measured on
+     * the departments set: tuning the last 2 blocks dropped held-out top-1 from 52.8% to 29.2%.
+     */
     static final int TUNABLE_BLOCKS = 0;
+
+    /** Fewest steps an epoch of the cached-features recipe makes (its batches shrink for small sets). */
+    private static final int MIN_CACHED_STEPS = 8;
 
     /** Images per batch while computing cached features. */
     private static final int CACHE_BATCH = 32;
@@ -219,7 +228,7 @@ public final class FineTune {
             training.put("bestEpoch", trained.bestEpoch());
             training.put("plannedEpochs", totalEpochs);
             training.put("learningRate", request.learningRate());
-            training.put("batchSize", bs);
+            training.put("batchSize", trained.batchSize());
             training.put("earlyStoppingPatience", request.patience());
             training.put("augmentation", augmentation.toString());
             training.put("seed", request.seed());
@@ -248,9 +257,10 @@ public final class FineTune {
      * @param evaluation the validation evaluation of those parameters
      * @param history every epoch of both phases
      * @param bestEpoch the epoch whose parameters are published
+     * @param batchSize the samples per step it trained with
      */
     private record Trained(String recipe, Evaluation evaluation, List<ClassifierTrainer.EpochSummary> history,
-            int bestEpoch) {}
+            int bestEpoch, int batchSize) {}
 
     /**
      * The recipe for families whose features train as a whole (batch-norm statistics that must follow the new
@@ -281,7 +291,7 @@ public final class FineTune {
                     request.learningRate(), 0.9f, 5e-4f, 0, augmentation, request.seed() + 1), request.patience());
         }
         return phases.finish("images: the new head " + request.headOnlyEpochs() + " epochs with the backbone"
-                + " frozen, then the whole network", validationSamples);
+                + " frozen, then the whole network", validationSamples, bs);
     }
 
     /**
@@ -296,7 +306,7 @@ public final class FineTune {
         int views = VIEWS;
         int totalEpochs = request.headOnlyEpochs() + request.epochs();
         int trainCount = train.size() * views;
-        int stepsPerEpoch = Math.max(1, trainCount / Math.min(bs, trainCount));
+        int stepsPerEpoch = Math.max(1, trainCount / Math.max(1, Math.min(bs, trainCount / MIN_CACHED_STEPS)));
         long cacheSteps = (trainCount + CACHE_BATCH - 1) / CACHE_BATCH
                 + (validation.size() + CACHE_BATCH - 1) / CACHE_BATCH;
         Tracker tracker = new Tracker(progress, totalEpochs, cacheSteps + (long) stepsPerEpoch * totalEpochs,
@@ -308,7 +318,10 @@ public final class FineTune {
         SequentialBlock tail = new SequentialBlock().add(split.tunable()).add(head);
         model.setBlock(tail);
         Phases phases = new Phases(model, tracker, cancelled);
-        int trainBs = Math.min(bs, trainSamples.size());
+        // a step on cached features costs next to nothing, so small sets take smaller batches and every epoch
+        // makes at least MIN_CACHED_STEPS steps: at the minimum of 10 images per label the head otherwise made one
+        // step an epoch and stopped undertrained
+        int trainBs = Math.max(1, Math.min(bs, trainSamples.size() / MIN_CACHED_STEPS));
         if (request.headOnlyEpochs() > 0 && !cancelled.getAsBoolean()) {
             freezeBackbone(split.tunable(), true);
             try {
@@ -319,15 +332,16 @@ public final class FineTune {
                 freezeBackbone(split.tunable(), false);
             }
         }
-        boolean tunes = split.tunableBlocks() > 0 && request.epochs() > 0;
-        if (tunes && !cancelled.getAsBoolean()) {
+        // the "whole network" here is everything that trains: the tunable blocks, if any, and the head
+        boolean tunes = split.tunableBlocks() > 0;
+        if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
             phases.run("full", trainSamples, validationSamples, new ClassifierTrainer.Settings(request.epochs(),
                     trainBs, request.learningRate(), 0.9f, 1e-4f, 0, Augmentation.NONE, request.seed() + 1),
                     request.patience());
         }
         Trained trained = phases.finish("cached features: the frozen backbone ran once on " + views + " views of"
-                + " each training image; the head trained on them" + (tunes ? ", then the last "
-                + split.tunableBlocks() + " blocks with it" : ""), validationSamples);
+                + " each training image; the head trained on them alone, then " + (tunes ? "with the last "
+                + split.tunableBlocks() + " blocks" : "at the whole-network rate"), validationSamples, trainBs);
         // the whole network was never initialised as one block, only its parts (which keep their parameters)
         block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
                 new Shape(1, train.channels(), train.height(), train.width()));
@@ -423,7 +437,7 @@ public final class FineTune {
         }
 
         /** Puts the best epoch's parameters back into the block when the last epoch was worse. */
-        Trained finish(String recipe, TrainingSamples validation) {
+        Trained finish(String recipe, TrainingSamples validation, int batchSize) {
             if (last == null) {
                 throw new TrainingException("the fine-tune ran no epoch");
             }
@@ -435,7 +449,7 @@ public final class FineTune {
                 evaluation = evaluate(model, validation);
                 bestEpoch = best.epoch();
             }
-            return new Trained(recipe, evaluation, List.copyOf(history), bestEpoch);
+            return new Trained(recipe, evaluation, List.copyOf(history), bestEpoch, batchSize);
         }
     }
 

@@ -10,6 +10,7 @@ import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
 import io.producttagger.training.DataRoot;
@@ -62,9 +63,10 @@ class AdminServerTest {
     static void start() throws Exception {
         TestSupport.offline();
         tmp = Files.createTempDirectory("admin-test-");
-        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), "fashion", FineTuneFixtures.BACKBONE);
         Path data = Files.createDirectories(tmp.resolve("data"));
         FineTuneFixtures.photoSet(data.resolve("photos"), 12);
+        FineTuneFixtures.colorSet(data.resolve("fruit"), 10, 1);
         FineTuneFixtures.photoSet(data.resolve("few"), 4);
         config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), Map.of("server.port", "0",
                 "server.host", "127.0.0.1", "admin.port", "0", "model.zoo", zoo.toString(),
@@ -274,20 +276,64 @@ class AdminServerTest {
     }
 
     @Test
-    void withoutBaseModelAFineTuneStartsFromTheDefaultModel() throws Exception {
+    void withoutBaseModelAFineTuneStartsFromTheColourBackbone() throws Exception {
         HttpResponse<String> r = postJson("/admin/v1/fine-tunes", """
                 {"dataset":{"folder":"photos"},"name":"defaulted","headOnlyEpochs":0,"epochs":500,"batchSize":4}""");
         assertEquals(202, r.statusCode(), r.body());
         String status = new JsonObject(r.body()).getString("status");
         JsonObject job = new JsonObject(send(adminRequest(status).GET()).body());
-        assertEquals("fashion", job.getJsonObject("request").getString("baseModel"), job.encodePrettily());
+        assertEquals(FineTuneFixtures.BACKBONE, job.getJsonObject("request").getString("baseModel"),
+                job.encodePrettily());
         send(adminRequest(status).DELETE());
         awaitEnded(status); // one job trains at a time: do not leave it to the next test
     }
 
-    /** Polls a job's status URL until it has ended (succeeded, failed or cancelled), for at most a minute. */
+    /**
+     * The issue's end-to-end path: a zip of colour product photos with no baseModel becomes a version fine-tuned
+     * from the colour backbone; promoted, it tags photos on the public listener.
+     */
+    @Test
+    void uploadedColourPhotosWithoutBaseModelFineTuneTheBackboneAndThePromotedVersionTagsPhotos() throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?name=fruit")
+                .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(
+                        zipOf("fruit"))));
+        assertEquals(202, r.statusCode(), r.body());
+        JsonObject job = awaitEnded(new JsonObject(r.body()).getString("status"));
+        assertEquals("succeeded", job.getString("state"), job.encodePrettily());
+        String version = job.getString("version");
+        ModelManifest m = registry.store().manifest("fruit", version);
+        assertEquals(FineTuneFixtures.BACKBONE + "@1", m.training().get("fineTunedFrom"));
+        assertEquals(3, m.input().channels());
+
+        HttpResponse<String> promoted = postJson("/admin/v1/models/fruit/versions/" + version + "/promote", "");
+        assertEquals(200, promoted.statusCode(), promoted.body());
+        Path heldOut = FineTuneFixtures.colorSet(tmp.resolve("held-out-fruit"), 3, 5);
+        for (String label : FineTuneFixtures.COLOR_LABELS) {
+            byte[] photo = Files.readAllBytes(heldOut.resolve(label).resolve("img0.jpg"));
+            HttpResponse<String> tagged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.port() + "/v1/classify?model=fruit&topK=1")).header("Content-Type", "image/jpeg")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, tagged.statusCode(), tagged.body());
+            JsonObject answer = new JsonObject(tagged.body());
+            assertEquals("fruit", answer.getString("model"));
+            assertEquals(version, answer.getString("version"));
+            assertEquals(label, answer.getJsonArray("results").getJsonObject(0).getJsonArray("labels")
+                    .getJsonObject(0).getString("label"), tagged.body());
+        }
+    }
+
+    @Test
+    void classifyingWithTheBackboneItselfIs422NamingWhatToDo() throws Exception {
+        byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 0, 200, ".jpg");
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/v1/classify?model=" + FineTuneFixtures.BACKBONE)).header("Content-Type", "image/jpeg")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(), HttpResponse.BodyHandlers.ofString());
+        assertProblem(r, 422, "fine-tune it");
+    }
+
+    /** Polls a job's status URL until it has ended (succeeded, failed or cancelled), for at most three minutes. */
     private static JsonObject awaitEnded(String status) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
+        long deadline = System.nanoTime() + 180_000_000_000L;
         JsonObject job = new JsonObject(send(adminRequest(status).GET()).body());
         List<String> ended = List.of(FineTuneJob.SUCCEEDED, FineTuneJob.FAILED, FineTuneJob.CANCELLED);
         while (!ended.contains(job.getString("state"))) {
