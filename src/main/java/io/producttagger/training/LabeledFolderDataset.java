@@ -96,6 +96,13 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
                 throw new TrainingException.Invalid("line " + (i + 1) + " of " + csv.getFileName() + ": "
                         + e.getMessage());
             }
+            if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // checked now, so a typo is a 422 before the job is queued rather than a failure during training
+                throw new TrainingException.Invalid("line " + (i + 1) + " of " + csv.getFileName() + ": '"
+                        + line.substring(0, comma).strip() + "' " + (Files.exists(file,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "is not a regular file (links are not followed)"
+                        : "does not exist") + " in " + folder);
+            }
             byLabel.computeIfAbsent(label, k -> new ArrayList<>()).add(file);
         }
         return ordered(csv, byLabel, preferredOrder);
@@ -118,6 +125,11 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
                 String label = dir.getFileName().toString();
                 if (label.startsWith(".")) {
                     continue;
+                }
+                if (Files.isSymbolicLink(dir)) {
+                    // a linked label folder could lead anywhere, outside the data root too: never followed
+                    throw new TrainingException.Invalid("the label folder '" + label + "' in " + folder + " is a "
+                            + "symbolic link; links in a data set are not followed: copy the images in instead");
                 }
                 try (Stream<Path> images = Files.list(dir)) {
                     byLabel.put(label, images.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
@@ -201,7 +213,7 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
                 }
                 String rel = folder.relativize(file).toString();
                 try {
-                    byte[] px = pipeline.pixels(Files.readAllBytes(file));
+                    byte[] px = pipeline.pixels(readInside(file));
                     if (px.length != per) {
                         throw new VisionException("preprocessing gave " + px.length + " bytes, not " + per);
                     }
@@ -220,6 +232,20 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
         int[] l = labels.stream().mapToInt(Integer::intValue).toArray();
         return new Loaded(new LabeledImages(width, height, channels, pixels.toByteArray(), l, labels()),
                 List.copyOf(skipped));
+    }
+
+    /**
+     * Reads a file of the data set, refusing one whose real path has left the data set folder since it was
+     * listed (a folder swapped for a link) and, with {@code O_NOFOLLOW}, one that is itself a link.
+     */
+    private byte[] readInside(Path file) throws IOException {
+        if (!file.toRealPath().startsWith(folder.toRealPath())) {
+            throw new IOException("it leads outside the data set folder through a symbolic link; not read");
+        }
+        try (var channel = Files.newByteChannel(file, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS); var in = java.nio.channels.Channels.newInputStream(channel)) {
+            return in.readAllBytes();
+        }
     }
 
     private static String extension(Path p) {
