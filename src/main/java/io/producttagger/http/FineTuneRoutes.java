@@ -37,12 +37,16 @@ final class FineTuneRoutes {
     private final long maxUploadBytes;
     private final DatasetArchive archive;
     private final WorkerExecutor pool;
+    private final long keepAliveMs;
 
     /**
      * @param defaultBase the model a request without {@code baseModel} starts from: the one served by default
+     * @param idleTimeoutMs the listener's idle timeout: an event stream writes a comment well within it, so a
+     *     job that is queued or between epochs for a while does not have its stream closed as idle
      */
     FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, String defaultBase,
-            WorkerExecutor pool) {
+            WorkerExecutor pool, long idleTimeoutMs) {
+        this.keepAliveMs = Math.max(SSE_INTERVAL_MS, Math.min(5000, idleTimeoutMs / 3));
         this.jobs = jobs;
         this.defaultBase = defaultBase;
         this.dataRoot = dataRoot;
@@ -247,11 +251,16 @@ final class FineTuneRoutes {
         ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache");
         String[] lastUpdated = {null};
+        long[] lastWrite = {System.nanoTime()};
         Runnable send = () -> {
             FineTuneJob job = jobs.find(id).orElse(first);
             if (!job.updated().equals(lastUpdated[0])) {
                 lastUpdated[0] = job.updated();
                 ctx.response().write("event: " + job.state() + "\ndata: " + JsonObject.mapFrom(job).encode() + "\n\n");
+                lastWrite[0] = System.nanoTime();
+            } else if (System.nanoTime() - lastWrite[0] > keepAliveMs * 1_000_000L) {
+                ctx.response().write(": keep-alive\n\n"); // a comment: clients ignore it
+                lastWrite[0] = System.nanoTime();
             }
             if (job.finished()) {
                 ctx.response().end();

@@ -34,6 +34,13 @@ record Problem(int status, String title, String detail) {
         if (t instanceof HttpProblem p) {
             return new Problem(p.status(), titleFor(p.status()), p.getMessage());
         }
+        if (t instanceof io.vertx.ext.web.handler.HttpException h && h.getStatusCode() >= 400
+                && h.getStatusCode() < 500) {
+            // a request Vert.x Web itself refused (a status it chose): the client's fault, with Vert.x's reason
+            return new Problem(h.getStatusCode(), titleFor(h.getStatusCode()), "the request was refused: "
+                    + (h.getPayload() != null ? h.getPayload() : h.getMessage()) + (h.getCause() == null ? ""
+                    : " (" + h.getCause().getMessage() + ")"));
+        }
         if (t instanceof VisionException.Empty) {
             return new Problem(400, "Empty image", t.getMessage());
         }
@@ -88,6 +95,9 @@ record Problem(int status, String title, String detail) {
             case 405 -> "Method not allowed";
             case 408 -> "Request timeout";
             case 413 -> "Payload too large";
+            case 414 -> "URI too long";
+            case 431 -> "Request header fields too large";
+            case 505 -> "HTTP version not supported";
             case 415 -> "Unsupported media type";
             case 422 -> "Unprocessable image";
             case 503 -> "Overloaded";
