@@ -182,7 +182,13 @@ final class ClassifyRoutes {
         for (LabelScore s : t.labels()) {
             labels.add(new JsonObject().put("label", s.label()).put("score", round(s.score(), 6)));
         }
-        return new JsonObject().put("name", name).put("labels", labels).put("timings", new JsonObject()
+        JsonObject result = new JsonObject().put("name", name);
+        if (t.blank()) {
+            result.put("warnings", new JsonArray().add("the image is blank (near-uniform, every channel's standard "
+                    + "deviation under " + io.producttagger.vision.ImagePipeline.BLANK_STDDEV + "): there is no "
+                    + "product to see, so the labels below are not meaningful"));
+        }
+        return result.put("labels", labels).put("timings", new JsonObject()
                 .put("decodeMs", round(t.decodeMs(), 3)).put("preprocessMs", round(t.preprocessMs(), 3))
                 .put("queueMs", round(t.queueMs(), 3)).put("inferenceMs", round(t.inferenceMs(), 3))
                 .put("batchSize", t.batchSize()));

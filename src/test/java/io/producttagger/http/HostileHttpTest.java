@@ -267,6 +267,22 @@ class HostileHttpTest {
     }
 
     @Test
+    void blankImageIsTaggedWithAWarningThatTheLabelsMeanNothing() throws Exception {
+        org.opencv.core.Mat black = new org.opencv.core.Mat(1500, 1500, org.opencv.core.CvType.CV_8UC3,
+                new org.opencv.core.Scalar(0, 0, 0));
+        byte[] png = io.producttagger.vision.OpenCv.encode(black, ".png");
+        black.release();
+        RawHttp.Answer a = classify("image/png", png);
+        assertEquals(200, a.status(), a.toString());
+        JsonObject result = new JsonObject(a.body()).getJsonArray("results").getJsonObject(0);
+        assertTrue(result.getJsonArray("warnings").getString(0).contains("blank"), a.toString());
+        RawHttp.Answer photo = classify("image/jpeg", io.producttagger.TestSupport.photo(
+                io.producttagger.TestSupport.fashionTest(), 0, 300, ".jpg"));
+        assertFalse(new JsonObject(photo.body()).getJsonArray("results").getJsonObject(0).containsKey("warnings"),
+                photo.toString());
+    }
+
+    @Test
     void bothListenersStayHealthy() throws Exception {
         assertTrue(f.healthy());
     }
