@@ -51,7 +51,7 @@ final class FailureHandler implements Handler<RoutingContext> {
             return;
         }
         if (ctx.failure() != null) {
-            problem = Problem.of(ctx.failure());
+            problem = Problem.of(ctx.failure(), ctx.statusCode());
             if (problem.status() >= 500 && problem.status() != 503) {
                 LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
             }

@@ -76,11 +76,6 @@ final class Listener {
                         + "send the request as HTTP/1.1"));
                 return;
             }
-            if (req.version() == io.vertx.core.http.HttpVersion.HTTP_1_1 && req.headers().get("Host") == null) {
-                // RFC 9112 3.2: a 400 (Vert.x itself would fail the request later, as a 500)
-                log.refuse(req, new Problem(400, Problem.titleFor(400), "an HTTP/1.1 request needs a Host header"));
-                return;
-            }
             router.handle(req);
         });
         return server;

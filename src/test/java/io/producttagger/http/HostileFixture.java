@@ -51,12 +51,23 @@ final class HostileFixture implements AutoCloseable {
         data = Files.createDirectories(tmp.resolve("data"));
         outside = FineTuneFixtures.photoSet(tmp.resolve("outside"), 3);
         FineTuneFixtures.photoSet(data.resolve("few"), 3);
+        // ways out of the data root that must all be refused: a linked data set, a linked label folder,
+        // manifests naming files outside, a link to a file outside, and a missing file
+        Files.createSymbolicLink(data.resolve("linked"), outside);
+        FineTuneFixtures.photoSet(data.resolve("labels-linked"), 3);
+        Files.createSymbolicLink(data.resolve("labels-linked/secrets"), outside.resolve("bags"));
+        Files.createSymbolicLink(data.resolve("link.jpg"), outside.resolve("bags/img0.jpg"));
+        Files.writeString(data.resolve("manifest-outside.csv"), "../outside/bags/img0.jpg,bags\n"
+                + "few/sneakers/img0.jpg,sneakers\n");
+        Files.writeString(data.resolve("manifest-link.csv"), "link.jpg,bags\nfew/sneakers/img0.jpg,sneakers\n");
+        Files.writeString(data.resolve("manifest-missing.csv"), "nope.jpg,bags\nfew/sneakers/img0.jpg,sneakers\n");
+        Files.createDirectories(data.resolve(UploadFolders.FOLDER));
         java.util.Map<String, String> flags = new java.util.HashMap<>();
         String[] pairs = {"server.port", "0", "server.host", "127.0.0.1", "admin.port", "0",
             "model.zoo", zoo.toString(), "finetune.data-root", data.toString(), "server.max-images", "4",
             "server.max-body-bytes", "3000000", "server.idle-timeout-ms", Long.toString(IDLE_MS),
             "server.request-timeout-ms", Long.toString(REQUEST_MS), "admin.request-timeout-ms",
-            Long.toString(REQUEST_MS), "finetune.max-upload-bytes", "2000000"};
+            Long.toString(REQUEST_MS), "finetune.max-upload-bytes", "2000000", "finetune.max-upload-files", "40"};
         for (int i = 0; i < pairs.length; i += 2) {
             flags.put(pairs[i], pairs[i + 1]);
         }
