@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -545,29 +544,7 @@ final class HostileInputs {
     }
 
     private static byte[] tarHeader(String name, char type, long size, boolean goodChecksum) {
-        byte[] h = new byte[512];
-        put(h, 0, name);
-        put(h, 100, "0000644");
-        put(h, 124, String.format("%011o", size));
-        h[156] = (byte) type;
-        if (type == '1' || type == '2') {
-            put(h, 157, "/etc/passwd");
-        }
-        put(h, 257, "ustar");
-        put(h, 263, "00");
-        java.util.Arrays.fill(h, 148, 156, (byte) ' ');
-        long sum = 0;
-        for (byte b : h) {
-            sum += b & 0xff;
-        }
-        put(h, 148, String.format("%06o", goodChecksum ? sum : sum + 1));
-        h[154] = 0;
-        return h;
-    }
-
-    private static void put(byte[] h, int off, String s) {
-        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-        System.arraycopy(b, 0, h, off, b.length);
+        return io.producttagger.training.DatasetArchiveTestAccess.tarHeader(name, type, size, goodChecksum);
     }
 
     // ---- paths
@@ -594,10 +571,5 @@ final class HostileInputs {
                             json.getBytes(StandardCharsets.UTF_8), true), Set.of(400, 422)));
         }
         return cases;
-    }
-
-    /** Renders bytes as hex, for messages about binary inputs. */
-    static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b, 0, Math.min(b.length, 256));
     }
 }

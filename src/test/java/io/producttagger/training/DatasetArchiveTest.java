@@ -82,19 +82,8 @@ class DatasetArchiveTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
             for (String[] e : entries) {
-                byte[] body = e[2].getBytes();
-                byte[] h = new byte[512];
-                put(h, 0, e[0]);
-                put(h, 100, "0000644");
-                put(h, 124, String.format("%011o", body.length));
-                h[156] = (byte) e[1].charAt(0);
-                if (e[1].equals("2")) {
-                    put(h, 157, "/etc/passwd");
-                }
-                put(h, 257, "ustar");
-                put(h, 263, "00");
-                checksum(h);
-                out.write(h);
+                byte[] body = e[2].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                out.write(tarHeader(e[0], e[1].charAt(0), body.length, true));
                 out.write(body);
                 out.write(new byte[(512 - body.length % 512) % 512]);
             }
@@ -103,19 +92,34 @@ class DatasetArchiveTest {
         return bytes.toByteArray();
     }
 
-    /** Writes a tar header's checksum: the sum of its bytes with the checksum field counted as spaces. */
-    static void checksum(byte[] h) {
+    /**
+     * Builds one ustar header; a link ({@code 1} or {@code 2}) points at {@code /etc/passwd}, and a bad checksum
+     * is off by one.
+     */
+    static byte[] tarHeader(String name, char type, long size, boolean goodChecksum) {
+        byte[] h = new byte[512];
+        put(h, 0, name);
+        put(h, 100, "0000644");
+        put(h, 124, String.format("%011o", size));
+        h[156] = (byte) type;
+        if (type == '1' || type == '2') {
+            put(h, 157, "/etc/passwd");
+        }
+        put(h, 257, "ustar");
+        put(h, 263, "00");
+        // the checksum: the sum of the header's bytes with the checksum field counted as spaces
         java.util.Arrays.fill(h, 148, 156, (byte) ' ');
         long sum = 0;
         for (byte b : h) {
             sum += b & 0xff;
         }
-        put(h, 148, String.format("%06o", sum));
+        put(h, 148, String.format("%06o", goodChecksum ? sum : sum + 1));
         h[154] = 0;
+        return h;
     }
 
     private static void put(byte[] h, int off, String s) {
-        byte[] b = s.getBytes();
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         System.arraycopy(b, 0, h, off, b.length);
     }
 

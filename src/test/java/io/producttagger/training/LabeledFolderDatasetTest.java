@@ -52,23 +52,24 @@ class LabeledFolderDatasetTest {
                 loaded.skipped().toString());
     }
 
-    @Test
-    void manifestNamingAMissingFileIsRefusedWhenScanned() throws Exception {
+    /** Writes a manifest into a small photo set and returns the refusal's message. */
+    private String manifestRefusal(String lines) throws Exception {
         Path set = FineTuneFixtures.photoSet(tmp.resolve("data/set"), 1);
         Path csv = set.resolve("m.csv");
-        Files.writeString(csv, "path,label\nbags/img0.jpg,bags\nsneakers/img0.jpg,sneakers\nsneakers/nope.jpg,sneakers\n");
-        TrainingException e = assertThrows(TrainingException.Invalid.class,
-                () -> LabeledFolderDataset.scanManifest(csv, List.of()));
-        assertTrue(e.getMessage().contains("line 4") && e.getMessage().contains("does not exist"), e.getMessage());
+        Files.writeString(csv, lines);
+        return assertThrows(TrainingException.Invalid.class, () -> LabeledFolderDataset.scanManifest(csv, List.of()))
+                .getMessage();
+    }
+
+    @Test
+    void manifestNamingAMissingFileIsRefusedWhenScanned() throws Exception {
+        String m = manifestRefusal("path,label\nbags/img0.jpg,bags\nsneakers/img0.jpg,sneakers\nsneakers/nope.jpg,sneakers\n");
+        assertTrue(m.contains("line 4") && m.contains("does not exist"), m);
     }
 
     @Test
     void manifestNamingAFolderIsRefusedWhenScanned() throws Exception {
-        Path set = FineTuneFixtures.photoSet(tmp.resolve("data/set"), 1);
-        Path csv = set.resolve("m.csv");
-        Files.writeString(csv, "bags/img0.jpg,bags\nsneakers,sneakers\n");
-        TrainingException e = assertThrows(TrainingException.Invalid.class,
-                () -> LabeledFolderDataset.scanManifest(csv, List.of()));
-        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("not a regular file"), e.getMessage());
+        String m = manifestRefusal("bags/img0.jpg,bags\nsneakers,sneakers\n");
+        assertTrue(m.contains("line 2") && m.contains("not a regular file"), m);
     }
 }
