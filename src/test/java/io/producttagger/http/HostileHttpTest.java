@@ -215,38 +215,62 @@ class HostileHttpTest {
 
     @Test
     void slowlorisIsClosedThoughItKeepsSendingBytes() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", f.port(false))) {
-            long start = System.nanoTime();
-            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            boolean closed = false;
-            for (int i = 0; i < 40 && !closed; i++) {
-                Thread.sleep(HostileFixture.IDLE_MS / 5);
-                try {
-                    s.getOutputStream().write(("X-" + i + ": y\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                    s.getOutputStream().flush();
-                } catch (java.io.IOException e) {
-                    closed = true;
+        for (boolean admin : new boolean[] {false, true}) {
+            try (Socket s = new Socket("127.0.0.1", f.port(admin))) {
+                long start = System.nanoTime();
+                s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                boolean closed = false;
+                for (int i = 0; i < 40 && !closed; i++) {
+                    Thread.sleep(HostileFixture.IDLE_MS / 5);
+                    try {
+                        s.getOutputStream().write(("X-" + i + ": y\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        s.getOutputStream().flush();
+                    } catch (java.io.IOException e) {
+                        closed = true;
+                    }
                 }
+                assertTrue(closed, "the connection was closed while it kept sending header lines (admin " + admin + ")");
+                assertTrue(System.nanoTime() - start < HostileFixture.IDLE_MS * 4_000_000L, "closed in time");
             }
-            assertTrue(closed, "the connection was closed while it kept sending header lines");
-            assertTrue(System.nanoTime() - start < HostileFixture.IDLE_MS * 4_000_000L, "closed in time");
         }
     }
 
     @Test
     void idleKeepAliveConnectionIsClosedAfterItsAnswer() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", f.port(false))) {
-            s.setSoTimeout((int) HostileFixture.IDLE_MS * 4);
-            long start = System.nanoTime();
-            s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            RawHttp.Answer a = RawHttp.read(s, start, HostileFixture.IDLE_MS * 4);
-            assertEquals(200, a.status(), a.toString());
-            assertFalse(a.closed(), "kept alive at first");
-            long idle = System.nanoTime();
-            assertEquals(-1, s.getInputStream().read(), "closed by the server");
-            long waited = (System.nanoTime() - idle) / 1_000_000;
-            assertTrue(waited < HostileFixture.IDLE_MS * 3, "closed after " + waited + " ms idle");
+        for (boolean admin : new boolean[] {false, true}) {
+            try (Socket s = new Socket("127.0.0.1", f.port(admin))) {
+                s.setSoTimeout((int) HostileFixture.IDLE_MS * 4);
+                long start = System.nanoTime();
+                s.getOutputStream().write(("GET " + (admin ? "/admin/v1/fine-tunes?limit=1" : "/health/live")
+                        + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + HostileFixture.TOKEN + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                RawHttp.Answer a = RawHttp.read(s, start, HostileFixture.IDLE_MS * 4);
+                assertEquals(200, a.status(), a.toString());
+                assertFalse(a.closed(), "kept alive at first");
+                long idle = System.nanoTime();
+                assertEquals(-1, s.getInputStream().read(), "closed by the server");
+                long waited = (System.nanoTime() - idle) / 1_000_000;
+                assertTrue(waited < HostileFixture.IDLE_MS * 3, "closed after " + waited + " ms idle (admin " + admin + ")");
+            }
         }
+    }
+
+    @Test
+    void clientThatLeavesBeforeTheAnswerIsCountedAsClosedNotAs200() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", f.port(false))) {
+            s.getOutputStream().write(("POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                    + "Content-Length: 5000\r\n\r\nabc").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            Thread.sleep(200);
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        String metrics = "";
+        while (System.nanoTime() < deadline && !metrics.contains("route=\"/v1/classify\",status=\"closed\"")) {
+            Thread.sleep(100);
+            metrics = f.send(false, f.request(false, "/metrics")).body();
+        }
+        assertTrue(metrics.contains("route=\"/v1/classify\",status=\"closed\""), metrics.lines()
+                .filter(l -> l.startsWith("http_server_requests_seconds_count")).toList().toString());
     }
 
     @Test
