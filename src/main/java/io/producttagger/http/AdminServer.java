@@ -59,7 +59,8 @@ public final class AdminServer implements AutoCloseable {
         RequestLog log = new RequestLog(router, null, admin.requestTimeoutMs(), "admin.request-timeout-ms, "
                 + "TAGGER_ADMIN_REQUEST_TIMEOUT_MS");
         router.route().handler(new AdminAuth(admin.token()));
-        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.model(), pool, config.server().idleTimeoutMs()).addRoutes(router);
+        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.model(), pool, config.server().idleTimeoutMs())
+                .addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         new AdminOpenApiRoutes().addRoutes(router);
         FailureHandler failures = new FailureHandler("the request body is larger than the limit: "

@@ -79,14 +79,6 @@ final class RequestLog {
         ctx.response().putHeader("X-Request-Id", requestId);
         inFlight.incrementAndGet();
         long timer = ctx.vertx().setTimer(requestTimeoutMs, t -> timedOut(ctx));
-        try {
-            ctx.queryParams(); // decoded once here, so a bad query is the same 400 on every route
-        } catch (io.vertx.ext.web.handler.HttpException e) {
-            ctx.fail(HttpProblem.badRequest("the query string is not valid percent-encoding (" + (e.getCause() == null
-                    ? e.getMessage() : e.getCause().getMessage()) + "); write '%' as %25 and encode other special "
-                    + "characters as %XX"));
-            return;
-        }
         ctx.addEndHandler(v -> {
             ctx.vertx().cancelTimer(timer);
             inFlight.decrementAndGet();
@@ -97,6 +89,14 @@ final class RequestLog {
                 answered.accept(ctx.request().connection());
             }
         });
+        try {
+            ctx.queryParams(); // decoded once here, so a bad query is the same 400 on every route
+        } catch (io.vertx.ext.web.handler.HttpException e) {
+            ctx.fail(HttpProblem.badRequest("the query string is not valid percent-encoding (" + (e.getCause() == null
+                    ? e.getMessage() : e.getCause().getMessage()) + "); write '%' as %25 and encode other special "
+                    + "characters as %XX"));
+            return;
+        }
         ctx.next();
     }
 

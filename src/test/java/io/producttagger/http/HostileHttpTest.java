@@ -118,6 +118,8 @@ class HostileHttpTest {
                 + "image/png\r\nContent-Length: 1\r\n\r\nx", 10_000), 400, "percent-encoding");
         assertProblem(RawHttp.send(f.port(false), "GET /health?x=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 10_000), 400,
                 "percent-encoding");
+        assertTrue(f.send(false, f.request(false, "/metrics")).body().contains("route=\"/health\",status=\"400\""),
+                "logged and counted like any other answer");
         assertProblem(RawHttp.send(f.port(true), "GET /admin/v1/fine-tunes?state=%zz HTTP/1.1\r\nHost: x\r\n"
                 + "Authorization: Bearer " + HostileFixture.TOKEN + "\r\n\r\n", 10_000), 400, "percent-encoding");
     }
