@@ -18,6 +18,10 @@ import java.util.stream.Stream;
  * {@code path,label} lines, read through the same {@link ImagePipeline} serving uses so training and serving
  * cannot drift.
  *
+ * <p>Nothing outside the data set is read: a label folder that is a symbolic link is refused, image files that
+ * are links are left out, a manifest may not name a path outside its folder or a file that does not exist, and
+ * each file is read only if its real path is still inside the folder when it is read.
+ *
  * @param folder the data set folder (for a manifest, the folder its paths are relative to)
  * @param files the image files of each label, labels in their training order
  */
