@@ -308,6 +308,44 @@ class HostileHttpTest {
                 photo.toString());
     }
 
+    private static RawHttp.Answer fineTune(String json) throws Exception {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return RawHttp.send(f.port(true), ("POST /admin/v1/fine-tunes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                + "Authorization: Bearer " + HostileFixture.TOKEN + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n" + new String(body, StandardCharsets.ISO_8859_1))
+                .getBytes(StandardCharsets.ISO_8859_1), 10_000);
+    }
+
+    @Test
+    void adminJsonNullsWrongTypesAndOverflowsAre400sNamingTheOption() throws Exception {
+        String few = "{\"dataset\":{\"folder\":\"few\"},";
+        for (String option : new String[] {"epochs", "batchSize", "learningRate", "validationFraction", "patience",
+                "seed", "color", "baseModel", "name"}) {
+            assertProblem(fineTune(few + "\"" + option + "\":null}"), 400, "'" + option + "' is null");
+        }
+        assertProblem(fineTune(few + "\"epochs\":4294967297}"), 400, "'epochs'");
+        assertProblem(fineTune(few + "\"batchSize\":18446744073709551616}"), 400, "'batchSize'");
+        assertProblem(fineTune(few + "\"patience\":1.5}"), 400, "whole number");
+        assertProblem(fineTune(few + "\"name\":true}"), 400, "'name' must be text");
+        assertProblem(fineTune(few + "\"epochs\":5000}"), 422, "1 to 1000");
+        assertProblem(fineTune("[".repeat(30000)), 400, "");
+        assertProblem(fineTune(few + "\"epochs\":" + "9".repeat(3000) + "}"), 400, "");
+    }
+
+    @Test
+    void adminUploadQueryValuesAreParsedLikeTheirJsonEquivalents() throws Exception {
+        for (String query : new String[] {"epochs=abc", "epochs=", "color=maybe", "learningRate=1e999",
+                "epochs=4294967297", "patience=1.5", "epochs=1&epochs=2", "epoch=3"}) {
+            RawHttp.Answer a = RawHttp.send(f.port(true), ("POST /admin/v1/fine-tunes?" + query + " HTTP/1.1\r\n"
+                    + "Host: x\r\nConnection: close\r\nAuthorization: Bearer " + HostileFixture.TOKEN + "\r\n"
+                    + "Content-Type: application/zip\r\nContent-Length: 4\r\n\r\nPK\u0003\u0004")
+                    .getBytes(StandardCharsets.ISO_8859_1), 10_000);
+            assertProblem(a, 400, "'" + query.substring(0, query.indexOf('=')) + "'");
+        }
+        assertEquals(Set.of(), Set.copyOf(java.util.Arrays.asList(f.data.resolve("uploads").toFile().list())),
+                "refused before anything was unpacked");
+    }
+
     @Test
     void bothListenersStayHealthy() throws Exception {
         assertTrue(f.healthy());

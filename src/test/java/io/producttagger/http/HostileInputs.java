@@ -396,8 +396,10 @@ final class HostileInputs {
                         hostileValue());
             }
             if (random.nextBoolean()) {
-                String json = random.nextInt(15) == 0 ? pick("[1,2]", "\"text\"", "42", "null", "{", "{\"a\":}",
-                        "{\"dataset\":\"few\"}", "{\"dataset\":{\"folder\":7}}")
+                String json = random.nextInt(12) == 0 ? pick("[1,2]", "\"text\"", "42", "null", "{", "{\"a\":}",
+                        "{\"dataset\":\"few\"}", "{\"dataset\":{\"folder\":7}}", "[".repeat(30000),
+                        "{\"dataset\":{\"folder\":\"few\"},\"epochs\":" + "9".repeat(3000) + "}",
+                        "{\"dataset\":{\"folder\":\"few\"},\"epochs\":3,\"epochs\":4}", "\ufeff{}")
                         : jsonWith(options, "{\"folder\":\"few\"}");
                 cases.add(new Case("admin-options", "JSON " + options.keySet(), true, http("POST",
                         "/admin/v1/fine-tunes", "", "application/json", json.getBytes(StandardCharsets.UTF_8), true),
