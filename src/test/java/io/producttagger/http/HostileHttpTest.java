@@ -166,6 +166,15 @@ class HostileHttpTest {
     }
 
     @Test
+    void webSocketUpgradeIsRefusedWith404AndTheConnectionEnds() throws Exception {
+        RawHttp.Answer a = RawHttp.send(f.port(false), "GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "\r\n", 10_000);
+        assertEquals(404, a.status(), a.toString());
+        assertTrue(a.headers().containsKey("content-length"), "an answer that ends: " + a);
+    }
+
+    @Test
     void madeUpMethodsDoNotAddMetricSeries() throws Exception {
         for (int i = 0; i < 50; i++) {
             RawHttp.send(f.port(false), "M" + i + "X /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10_000);
