@@ -40,13 +40,15 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param host interface to bind (loopback by default)
      * @param port TCP port, 0 for any free one
      * @param token the bearer token clients must send; empty means none, which refuses to start when enabled
+     * @param requestTimeoutMs longest an admin request (an archive upload among them) may take before it is
+     *     answered 408
      */
-    public record Admin(boolean enabled, String host, int port, String token) {
+    public record Admin(boolean enabled, String host, int port, String token, long requestTimeoutMs) {
         /** Hides the token from logs and error messages. */
         @Override
         public String toString() {
             return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
-                    + (token.isEmpty() ? "(none)" : "(set)") + "]";
+                    + (token.isEmpty() ? "(none)" : "(set)") + ", requestTimeoutMs=" + requestTimeoutMs + "]";
         }
     }
 
@@ -73,9 +75,12 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param port TCP port, 0 for any free one
      * @param maxBodyBytes largest request body accepted
      * @param maxImages most images in one multipart request
-     * @param requestTimeoutMs longest a classify request may take before it is answered 408
+     * @param requestTimeoutMs longest a request may take before it is answered 408
+     * @param idleTimeoutMs longest a connection (public or admin) may wait for a complete request head after it
+     *     opens or after its previous answer, or stay silent; then it is closed
      */
-    public record Server(String host, int port, long maxBodyBytes, int maxImages, long requestTimeoutMs) {}
+    public record Server(String host, int port, long maxBodyBytes, int maxImages, long requestTimeoutMs,
+            long idleTimeoutMs) {}
 
     /**
      * The classifier: a bounded queue in front of worker threads that run batches.
@@ -119,7 +124,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("server.port", "8080", "port of the public listener (0 = any free port)"),
             new Key("server.max-body-bytes", "20971520", "largest request body in bytes"),
             new Key("server.max-images", "16", "most images in one multipart request"),
-            new Key("server.request-timeout-ms", "30000", "longest a classify request may take (then 408)"),
+            new Key("server.request-timeout-ms", "30000", "longest a public request may take (then 408)"),
+            new Key("server.idle-timeout-ms", "15000", "longest a connection (public or admin) may wait for a "
+                    + "complete request head, or stay silent, before it is closed"),
             new Key("inference.workers", "1", "inference threads, one predictor each"),
             new Key("inference.max-batch", "16", "most images in one inference batch"),
             new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
@@ -131,6 +138,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("admin.port", "8081", "port of the admin listener (0 = any free port)"),
             new Key("admin.token", "", "bearer token admin calls must send (set TAGGER_ADMIN_TOKEN); "
                     + "required when admin.enabled"),
+            new Key("admin.request-timeout-ms", "300000", "longest an admin request (an archive upload) may take "
+                    + "(then 408)"),
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
@@ -207,7 +216,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                     new Server(text("server.host"), (int) number("server.port", 0, 65535),
                             number("server.max-body-bytes", 1, Long.MAX_VALUE),
                             (int) number("server.max-images", 1, 1000),
-                            number("server.request-timeout-ms", 100, 3_600_000)),
+                            number("server.request-timeout-ms", 100, 3_600_000),
+                            number("server.idle-timeout-ms", 100, 3_600_000)),
                     new Inference((int) number("inference.workers", 1, 64),
                             (int) number("inference.max-batch", 1, 1024),
                             (int) number("inference.max-delay-ms", 0, 10_000),
@@ -215,7 +225,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("inference.top-k", 1, 1000)),
                     new Vision(number("vision.max-pixels", 1, 1L << 31)),
                     new Admin(bool("admin.enabled"), text("admin.host"), (int) number("admin.port", 0, 65535),
-                            values.get("admin.token")),
+                            values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000)),
                     new FineTune(Path.of(text("finetune.data-root")),
                             values.get("finetune.jobs-dir").isEmpty() ? Path.of(text("model.zoo")).resolve(".jobs")
                                     : Path.of(values.get("finetune.jobs-dir")),

@@ -56,19 +56,21 @@ public final class AdminServer implements AutoCloseable {
         Vertx vertx = Vertx.vertx();
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("admin", 2);
         Router router = Router.router(vertx);
+        RequestLog log = new RequestLog(router, null, admin.requestTimeoutMs(), "admin.request-timeout-ms, "
+                + "TAGGER_ADMIN_REQUEST_TIMEOUT_MS");
         router.route().handler(new AdminAuth(admin.token()));
-        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.fineTune().baseModel(), pool).addRoutes(router);
+        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.fineTune().baseModel(), pool,
+                config.server().idleTimeoutMs())
+                .addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         new AdminOpenApiRoutes().addRoutes(router);
         FailureHandler failures = new FailureHandler("the request body is larger than the limit: "
                 + FineTuneRoutes.MAX_BODY / 1024 + " KiB for a JSON fine-tune request, "
                 + config.fineTune().maxUploadBytes() + " bytes for an archive (finetune.max-upload-bytes, "
                 + "TAGGER_FINETUNE_MAX_UPLOAD_BYTES)");
-        router.route().failureHandler(failures);
-        for (int status : new int[] {404, 405, 413, 415}) {
-            router.errorHandler(status, failures);
-        }
-        HttpServer server = vertx.createHttpServer().requestHandler(router);
+        failures.install(router);
+        HttpServer server = Listener.create(vertx, router, config.server().idleTimeoutMs(),
+                admin.requestTimeoutMs(), false, log);
         Listener.bind(vertx, server, admin.host(), admin.port());
         LOG.info("admin listening on http://{}:{}/admin/v1", admin.host(), server.actualPort());
         return new AdminServer(vertx, server, pool, router);

@@ -9,13 +9,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.TimeoutHandler;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,38 +27,39 @@ final class ClassifyRoutes {
     private final ModelRegistry registry;
     private final TaggerMetrics metrics;
     private final WorkerExecutor decodePool;
-    private final Path uploads;
 
-    ClassifyRoutes(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics, WorkerExecutor decodePool,
-            Path uploads) {
+    ClassifyRoutes(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics, WorkerExecutor decodePool) {
         this.config = config;
         this.registry = registry;
         this.metrics = metrics;
         this.decodePool = decodePool;
-        this.uploads = uploads;
     }
 
     void addRoutes(Router router) {
         router.post("/v1/classify")
-                // an upload that never completes (e.g. a multipart body without its closing boundary) gets a 408
-                .handler(TimeoutHandler.create(config.server().requestTimeoutMs(), 408))
-                .handler(new FormBodyIsRawImage())
-                .handler(BodyHandler.create().setBodyLimit(config.server().maxBodyBytes()).setHandleFileUploads(true)
-                        .setUploadsDirectory(uploads.toString()).setDeleteUploadedFilesOnEnd(true)
-                        .setMergeFormAttributes(false))
+                .handler(new BodyIsRaw())
+                // no uploads directory: multipart bodies are parsed here, in memory, within the body limit
+                .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()))
                 .handler(this::classify);
     }
 
+    /** The request's own Content-Type, kept before {@link BodyIsRaw} hides it from the body handler. */
+    private static final String CONTENT_TYPE = "classify.contentType";
+
     /**
-     * Reads an {@code application/x-www-form-urlencoded} body as raw image bytes: that is what
-     * {@code curl --data-binary @photo.jpg} sends without {@code -H Content-Type}, and this endpoint takes no
-     * url-encoded forms. Formats are recognised from the bytes, not the header. A platform handler, because it
-     * must run before the body handler decodes the body.
+     * Makes the body handler collect every body as raw bytes: multipart bodies are parsed by
+     * {@link MultipartBody} (Netty's decoder failed on malformed ones and spooled parts to disk), and an
+     * {@code application/x-www-form-urlencoded} body is raw image bytes, since that is what
+     * {@code curl --data-binary @photo.jpg} sends without {@code -H Content-Type} and this endpoint takes no
+     * url-encoded forms. A platform handler, because it must run before the body handler looks at the type.
      */
-    private static final class FormBodyIsRawImage implements io.vertx.ext.web.handler.PlatformHandler {
+    private static final class BodyIsRaw implements io.vertx.ext.web.handler.PlatformHandler {
         @Override
         public void handle(RoutingContext ctx) {
-            if (mediaType(ctx.request().getHeader("Content-Type")).equals("application/x-www-form-urlencoded")) {
+            String type = ctx.request().getHeader("Content-Type");
+            ctx.put(CONTENT_TYPE, type);
+            String media = mediaType(type);
+            if (media.equals("application/x-www-form-urlencoded") || media.startsWith("multipart/")) {
                 ctx.request().headers().set("Content-Type", "application/octet-stream");
             }
             ctx.next();
@@ -71,9 +68,7 @@ final class ClassifyRoutes {
 
     /** The request's options, from query parameters and (for multipart) form fields. */
     private record Options(int topK, double threshold, String model) {
-        static Options parse(RoutingContext ctx, int defaultTopK) {
-            MultiMap q = ctx.queryParams();
-            MultiMap f = ctx.request().formAttributes();
+        static Options parse(MultiMap q, java.util.Map<String, String> f, int defaultTopK) {
             String topK = first(q, f, "topK");
             String threshold = first(q, f, "threshold");
             int k = defaultTopK;
@@ -81,7 +76,8 @@ final class ClassifyRoutes {
                 try {
                     k = Integer.parseInt(topK.trim());
                 } catch (NumberFormatException e) {
-                    throw HttpProblem.badRequest("topK must be a whole number between 1 and 1000, got '" + topK + "'");
+                    throw HttpProblem.badRequest("topK must be a whole number between 1 and 1000, got '"
+                            + shorten(topK) + "'");
                 }
                 if (k < 1 || k > 1000) {
                     throw HttpProblem.badRequest("topK must be between 1 and 1000, got " + k);
@@ -92,54 +88,57 @@ final class ClassifyRoutes {
                 try {
                     t = Double.parseDouble(threshold.trim());
                 } catch (NumberFormatException e) {
-                    throw HttpProblem.badRequest("threshold must be a number between 0 and 1, got '" + threshold
-                            + "'");
+                    throw HttpProblem.badRequest("threshold must be a number between 0 and 1, got '"
+                            + shorten(threshold) + "'");
                 }
                 if (!(t >= 0 && t <= 1)) {
-                    throw HttpProblem.badRequest("threshold must be between 0 and 1, got " + threshold);
+                    throw HttpProblem.badRequest("threshold must be between 0 and 1, got " + shorten(threshold));
                 }
             }
             return new Options(k, t, first(q, f, "model"));
         }
 
-        private static String first(MultiMap query, MultiMap form, String name) {
+        private static String first(MultiMap query, java.util.Map<String, String> form, String name) {
             String v = query.get(name);
             return v != null ? v : form.get(name);
         }
+
+        private static String shorten(String s) {
+            return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+        }
     }
 
-    private record Input(String name, byte[] bytes, Path file) {}
+    private record Input(String name, byte[] bytes) {}
 
     private void classify(RoutingContext ctx) {
-        Options options = Options.parse(ctx, config.inference().topK());
-        String type = mediaType(ctx.request().getHeader("Content-Type"));
+        String contentType = ctx.get(CONTENT_TYPE);
+        String type = mediaType(contentType);
+        byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         List<Input> inputs = new ArrayList<>();
         boolean multipart = type.equals("multipart/form-data");
+        java.util.Map<String, String> fields = java.util.Map.of();
         if (multipart) {
-            List<FileUpload> files = ctx.fileUploads();
-            if (files.isEmpty()) {
+            MultipartBody parts = MultipartBody.parse(contentType, body, config.server().maxImages());
+            if (parts.files().isEmpty()) {
                 throw HttpProblem.badRequest("the multipart request holds no file parts; send each image as a "
                         + "file part");
             }
-            if (files.size() > config.server().maxImages()) {
-                throw new HttpProblem(413, "the request holds " + files.size() + " images; the limit is "
-                        + config.server().maxImages() + " (server.max-images, TAGGER_SERVER_MAX_IMAGES)");
+            for (MultipartBody.Part f : parts.files()) {
+                inputs.add(new Input(f.fileName().isBlank() ? f.name() : f.fileName(), f.content()));
             }
-            for (FileUpload f : files) {
-                String name = f.fileName() != null && !f.fileName().isBlank() ? f.fileName() : f.name();
-                inputs.add(new Input(name, null, Path.of(f.uploadedFileName())));
-            }
-        } else if (type.startsWith("image/") || type.equals("application/octet-stream")) {
-            byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+            fields = parts.fields();
+        } else if (type.startsWith("image/") || type.equals("application/octet-stream")
+                || type.equals("application/x-www-form-urlencoded")) {
             if (body.length == 0) {
                 throw HttpProblem.badRequest("the request body is empty; send the image bytes as the body");
             }
-            inputs.add(new Input("body", body, null));
+            inputs.add(new Input("body", body));
         } else {
             throw new HttpProblem(415, "Content-Type '" + (type.isEmpty() ? "(none)" : type)
                     + "' is not supported; send one image as image/* (or application/octet-stream) or several "
                     + "as multipart/form-data");
         }
+        Options options = Options.parse(ctx.queryParams(), fields, config.inference().topK());
         decodePool.executeBlocking(() -> registry.resolve(options.model()), false)
                 .compose(model -> {
                     List<Future<JsonObject>> results = new ArrayList<>();
@@ -154,8 +153,7 @@ final class ClassifyRoutes {
 
     private Future<JsonObject> tag(RoutingContext ctx, ServingModel model, Input in, Options options,
             boolean multipart) {
-        Future<JsonObject> result = decodePool.executeBlocking(() -> model.preprocess(
-                        in.bytes() != null ? in.bytes() : Files.readAllBytes(in.file())), false)
+        Future<JsonObject> result = decodePool.executeBlocking(() -> model.preprocess(in.bytes()), false)
                 .compose(p -> Future.fromCompletionStage(model.infer(p, options.topK(), options.threshold()),
                         ctx.vertx().getOrCreateContext()))
                 .map(t -> {
@@ -184,7 +182,13 @@ final class ClassifyRoutes {
         for (LabelScore s : t.labels()) {
             labels.add(new JsonObject().put("label", s.label()).put("score", round(s.score(), 6)));
         }
-        return new JsonObject().put("name", name).put("labels", labels).put("timings", new JsonObject()
+        JsonObject result = new JsonObject().put("name", name);
+        if (t.blank()) {
+            result.put("warnings", new JsonArray().add("the image is blank (near-uniform, every channel's standard "
+                    + "deviation under " + io.producttagger.vision.ImagePipeline.BLANK_STDDEV + "): there is no "
+                    + "product to see, so the labels below are not meaningful"));
+        }
+        return result.put("labels", labels).put("timings", new JsonObject()
                 .put("decodeMs", round(t.decodeMs(), 3)).put("preprocessMs", round(t.preprocessMs(), 3))
                 .put("queueMs", round(t.queueMs(), 3)).put("inferenceMs", round(t.inferenceMs(), 3))
                 .put("batchSize", t.batchSize()));

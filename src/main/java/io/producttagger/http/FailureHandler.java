@@ -30,11 +30,28 @@ final class FailureHandler implements Handler<RoutingContext> {
         this.bodyLimitDetail = bodyLimitDetail;
     }
 
+    /** Statuses the router produces itself (no route, wrong method or type, a body handler limit, a bad query). */
+    private static final int[] ROUTER_STATUSES = {400, 404, 405, 406, 408, 413, 414, 415, 431, 500, 501, 503};
+
+    /** Makes this the failure handler of every route and of the router's own errors. */
+    void install(io.vertx.ext.web.Router router) {
+        router.route().failureHandler(this);
+        for (int status : ROUTER_STATUSES) {
+            router.errorHandler(status, this);
+        }
+    }
+
     @Override
     public void handle(RoutingContext ctx) {
         Problem problem;
+        if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+            // the client went away: there is no one to answer, and nothing failed on this side
+            LOG.debug("request {} {}: the connection closed before the answer", ctx.request().method(),
+                    ctx.request().path());
+            return;
+        }
         if (ctx.failure() != null) {
-            problem = Problem.of(ctx.failure());
+            problem = Problem.of(ctx.failure(), ctx.statusCode());
             if (problem.status() >= 500 && problem.status() != 503) {
                 LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
             }
@@ -55,8 +72,16 @@ final class FailureHandler implements Handler<RoutingContext> {
         if (problem.status() == 503) {
             ctx.response().putHeader("Retry-After", Integer.toString(Problem.RETRY_AFTER_SECONDS));
         }
+        if (problem.status() == 408) {
+            // the rest of a timed-out body will never be read: the connection closes once the 408 is out
+            ctx.response().putHeader("Connection", "close");
+        }
         ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
-                .end(problem.toJson().encode());
+                .end(problem.toJson().encode()).onComplete(ar -> {
+                    if (problem.status() == 408) {
+                        ctx.request().connection().close();
+                    }
+                });
     }
 
     private String detailFor(RoutingContext ctx, int status) {

@@ -37,12 +37,17 @@ final class FineTuneRoutes {
     private final long maxUploadBytes;
     private final DatasetArchive archive;
     private final WorkerExecutor pool;
+    private final long keepAliveMs;
 
     /**
-     * @param defaultBase the model a request without {@code baseModel} starts from: the one served by default
+     * @param defaultBase the model a request without {@code baseModel} starts from ({@code finetune.base-model}, the
+     *     colour backbone)
+     * @param idleTimeoutMs the listener's idle timeout: an event stream writes a comment well within it, so a
+     *     job that is queued or between epochs for a while does not have its stream closed as idle
      */
     FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, String defaultBase,
-            WorkerExecutor pool) {
+            WorkerExecutor pool, long idleTimeoutMs) {
+        this.keepAliveMs = Math.max(SSE_INTERVAL_MS, Math.min(5000, idleTimeoutMs / 3));
         this.jobs = jobs;
         this.defaultBase = defaultBase;
         this.dataRoot = dataRoot;
@@ -73,10 +78,8 @@ final class FineTuneRoutes {
     private void submit(RoutingContext ctx) {
         FineTuneRequest request;
         try {
-            request = parse(ctx.body().asJsonObject());
-        } catch (ClassCastException e) {
-            ctx.fail(HttpProblem.badRequest("a field of the fine-tune request has the wrong type: " + e.getMessage()));
-            return;
+            JsonObject body = jsonBody(ctx);
+            request = parse(FineTuneOptions.json(body), datasetOf(body));
         } catch (RuntimeException e) {
             ctx.fail(e);
             return;
@@ -84,41 +87,43 @@ final class FineTuneRoutes {
         queue(ctx, () -> jobs.submit(request));
     }
 
+    /** The body as a JSON object; a 400 when it is JSON but not an object (an array, a number, a string). */
+    private static JsonObject jsonBody(RoutingContext ctx) {
+        try {
+            return ctx.body().asJsonObject();
+        } catch (ClassCastException e) {
+            throw HttpProblem.badRequest("the body must be a JSON object such as {\"dataset\":{\"folder\":"
+                    + "\"shoes\"},\"baseModel\":\"fashion\"}, not another JSON value");
+        }
+    }
+
     /**
      * Takes a {@code .zip} or {@code .tar.gz} of label folders as the body and the settings as query parameters
-     * ({@code ?baseModel=fashion&name=shoes&epochs=8}); the archive is unpacked under the data root's
-     * {@code uploads/} folder first. The job takes the folder over; a request refused before it became a job
-     * leaves nothing behind.
+     * ({@code ?baseModel=fashion&name=shoes&epochs=8}), read by the same typed parser as a JSON body and checked
+     * before anything is unpacked; the archive is unpacked under the data root's {@code uploads/} folder. The job
+     * takes the folder over; a request refused before it became a job leaves nothing behind.
      */
     private void upload(RoutingContext ctx) {
         byte[] zip = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        JsonObject params = new JsonObject();
-        ctx.queryParams().forEach(e -> params.put(e.getKey(),
-                e.getKey().equals("baseModel") || e.getKey().equals("name") ? e.getValue() : value(e.getValue())));
+        FineTuneOptions options;
+        try {
+            options = FineTuneOptions.query(ctx.queryParams());
+            parse(options, UploadFolders.FOLDER); // a bad option is refused before the archive is unpacked
+        } catch (RuntimeException e) {
+            ctx.fail(e);
+            return;
+        }
         queue(ctx, () -> {
             UploadFolders uploads = jobs.uploads();
             String upload = uploads.newId();
             java.nio.file.Path folder = archive.unpack(zip, uploads.folder(upload));
             try {
-                params.put("dataset", new JsonObject().put("folder", dataRoot.root().relativize(folder).toString()));
-                return jobs.submit(parse(params), upload);
+                return jobs.submit(parse(options, dataRoot.root().relativize(folder).toString()), upload);
             } catch (RuntimeException e) {
                 uploads.delete(upload);
                 throw e;
             }
         });
-    }
-
-    /** A query parameter as the JSON value it stands for: a boolean, a number, or else the text. */
-    private static Object value(String v) {
-        if ("true".equals(v) || "false".equals(v)) {
-            return Boolean.valueOf(v);
-        }
-        try {
-            return v.contains(".") ? (Object) Double.parseDouble(v) : (Object) Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return v;
-        }
     }
 
     private void queue(RoutingContext ctx, java.util.concurrent.Callable<FineTuneJob> submit) {
@@ -178,24 +183,41 @@ final class FineTuneRoutes {
         return values.isEmpty() ? null : values.get(0);
     }
 
-    /** Reads the JSON body into a request, resolving the data set under the data root. */
-    private FineTuneRequest parse(JsonObject body) {
-        if (body == null) {
-            throw HttpProblem.badRequest("the body must be a JSON object such as {\"dataset\":{\"folder\":\"shoes\"},"
-                    + "\"baseModel\":\"fashion\",\"name\":\"shoes\"}");
+    /**
+     * Returns the data set path a JSON body names in {@code "dataset": {"folder": ...}} or
+     * {@code {"manifest": ...}}.
+     *
+     * @throws HttpProblem 400 when {@code dataset} or its path has the wrong type
+     * @throws TrainingException.Invalid when no data set is named
+     */
+    private static String datasetOf(JsonObject body) {
+        Object dataset = body == null ? null : body.getValue("dataset");
+        if (dataset != null && !(dataset instanceof JsonObject)) {
+            throw HttpProblem.badRequest("\"dataset\" must be an object: {\"folder\": \"PATH\"} or "
+                    + "{\"manifest\": \"FILE.csv\"}");
         }
-        JsonObject dataset = body.getJsonObject("dataset");
-        String folder = dataset == null ? null
-                : dataset.getString("folder") != null ? dataset.getString("folder") : dataset.getString("manifest");
-        if (folder == null) {
-            throw new TrainingException.Invalid("the request needs \"dataset\": {\"folder\": \"PATH\"} (one sub-folder per "
-                    + "label) or {\"manifest\": \"FILE.csv\"} (path,label lines), relative to the data root "
-                    + "(finetune.data-root)");
+        JsonObject d = (JsonObject) dataset;
+        for (String key : new String[] {"folder", "manifest"}) {
+            Object path = d == null ? null : d.getValue(key);
+            if (path != null && !(path instanceof String)) {
+                throw HttpProblem.badRequest("\"dataset\"." + key + " must be text: a path relative to the data "
+                        + "root (finetune.data-root)");
+            }
+            if (path != null) {
+                return (String) path;
+            }
         }
-        String base = body.getString("baseModel", defaultBase);
+        throw new TrainingException.Invalid("the request needs \"dataset\": {\"folder\": \"PATH\"} (one sub-folder "
+                + "per label) or {\"manifest\": \"FILE.csv\"} (path,label lines), relative to the data root "
+                + "(finetune.data-root)");
+    }
+
+    /** Builds the request from typed options and a data set path, resolving the path under the data root. */
+    private FineTuneRequest parse(FineTuneOptions options, String dataset) {
+        String base = options.string("baseModel", defaultBase);
         if (base.isBlank()) {
             throw new TrainingException.Invalid("\"baseModel\" is blank: name the model to start from (e.g. \"fashion\"), "
-                    + "or leave it out to start from the default model, " + defaultBase);
+                    + "or leave it out to start from the default base, " + defaultBase);
         }
         String baseVersion = null;
         int at = base.indexOf('@');
@@ -203,18 +225,18 @@ final class FineTuneRoutes {
             baseVersion = base.substring(at + 1);
             base = base.substring(0, at);
         }
-        return new FineTuneRequest(dataRoot.resolve(folder), folder, base, baseVersion,
-                body.getString("name", base),
-                body.getInteger("headOnlyEpochs", FineTuneRequest.HEAD_ONLY_EPOCHS),
-                body.getInteger("epochs", FineTuneRequest.EPOCHS),
-                body.getNumber("headLearningRate", FineTuneRequest.HEAD_LEARNING_RATE).floatValue(),
-                body.getNumber("learningRate", FineTuneRequest.LEARNING_RATE).floatValue(),
-                body.getInteger("batchSize", FineTuneRequest.BATCH_SIZE),
-                body.getNumber("validationFraction", FineTuneRequest.VALIDATION_FRACTION).doubleValue(),
+        return new FineTuneRequest(dataRoot.resolve(dataset), dataset, base, baseVersion,
+                options.string("name", base),
+                options.integer("headOnlyEpochs", FineTuneRequest.HEAD_ONLY_EPOCHS),
+                options.integer("epochs", FineTuneRequest.EPOCHS),
+                (float) options.decimal("headLearningRate", FineTuneRequest.HEAD_LEARNING_RATE),
+                (float) options.decimal("learningRate", FineTuneRequest.LEARNING_RATE),
+                options.integer("batchSize", FineTuneRequest.BATCH_SIZE),
+                options.decimal("validationFraction", FineTuneRequest.VALIDATION_FRACTION),
                 minImagesPerLabel,
-                body.getInteger("patience", FineTuneRequest.PATIENCE),
-                body.getLong("seed", 42L),
-                body.getBoolean("color", FineTuneRequest.COLOR));
+                options.integer("patience", FineTuneRequest.PATIENCE),
+                options.longInteger("seed", 42L),
+                options.bool("color", FineTuneRequest.COLOR));
     }
 
     /** Streams the job's state as {@code text/event-stream}, one event per change, until it finishes. */
@@ -230,11 +252,16 @@ final class FineTuneRoutes {
         ctx.response().setChunked(true).putHeader("Content-Type", "text/event-stream")
                 .putHeader("Cache-Control", "no-cache");
         String[] lastUpdated = {null};
+        long[] lastWrite = {System.nanoTime()};
         Runnable send = () -> {
             FineTuneJob job = jobs.find(id).orElse(first);
             if (!job.updated().equals(lastUpdated[0])) {
                 lastUpdated[0] = job.updated();
                 ctx.response().write("event: " + job.state() + "\ndata: " + JsonObject.mapFrom(job).encode() + "\n\n");
+                lastWrite[0] = System.nanoTime();
+            } else if (System.nanoTime() - lastWrite[0] > keepAliveMs * 1_000_000L) {
+                ctx.response().write(": keep-alive\n\n"); // a comment: clients ignore it
+                lastWrite[0] = System.nanoTime();
             }
             if (job.finished()) {
                 ctx.response().end();

@@ -20,6 +20,22 @@ record Problem(int status, String title, String detail) {
     /** Seconds a client should wait before retrying an overloaded server. */
     static final int RETRY_AFTER_SECONDS = 1;
 
+    /**
+     * Maps a failure to its problem, using the status Vert.x Web failed the request with when the failure is
+     * not one of ours: Vert.x refuses some requests itself with a 4xx and an exception of its own (an HTTP/1.1
+     * request without a valid Host header, a path that does not start with '/'), and those are the client's.
+     *
+     * @param status the status the routing context was failed with (-1 or 2xx when none was given)
+     */
+    static Problem of(Throwable failure, int status) {
+        Problem p = of(failure);
+        if (p.status() == 500 && status >= 400 && status < 500) {
+            String message = failure.getMessage() == null ? titleFor(status) : failure.getMessage();
+            return new Problem(status, titleFor(status), "the request was refused: " + message);
+        }
+        return p;
+    }
+
     /** Maps any failure to its problem; unknown failures are 500s whose detail hides internals. */
     static Problem of(Throwable failure) {
         Throwable t = failure;
@@ -33,6 +49,13 @@ record Problem(int status, String title, String detail) {
         }
         if (t instanceof HttpProblem p) {
             return new Problem(p.status(), titleFor(p.status()), p.getMessage());
+        }
+        if (t instanceof io.vertx.ext.web.handler.HttpException h && h.getStatusCode() >= 400
+                && h.getStatusCode() < 500) {
+            // a request Vert.x Web itself refused (a status it chose): the client's fault, with Vert.x's reason
+            return new Problem(h.getStatusCode(), titleFor(h.getStatusCode()), "the request was refused: "
+                    + (h.getPayload() != null ? h.getPayload() : h.getMessage()) + (h.getCause() == null ? ""
+                    : " (" + h.getCause().getMessage() + ")"));
         }
         if (t instanceof VisionException.Empty) {
             return new Problem(400, "Empty image", t.getMessage());
@@ -73,14 +96,28 @@ record Problem(int status, String title, String detail) {
         return new Problem(500, "Internal error", "the server failed to handle the request; see its log");
     }
 
-    /** Whether Netty's body decoders (run by Vert.x's BodyHandler) rejected the body: the client's fault. */
+    /**
+     * Whether Netty's HTTP decoders rejected what the client sent (a body, a chunk size, a query): the client's
+     * fault. They throw plain JDK exceptions too (a {@code NumberFormatException} for a chunk size of "zz"), so
+     * an exception counts when Netty's HTTP codec threw it, before any frame of this service.
+     */
     private static boolean isMalformedBody(Throwable t) {
-        if (t instanceof io.netty.handler.codec.DecoderException) {
+        if (t instanceof io.netty.handler.codec.DecoderException
+                || t instanceof io.netty.handler.codec.TooLongFrameException) {
             return true;
         }
-        StackTraceElement[] stack = t.getStackTrace();
-        return t instanceof IllegalArgumentException && stack.length > 0
-                && stack[0].getClassName().startsWith("io.netty.handler.codec.http");
+        if (!(t instanceof IllegalArgumentException)) {
+            return false;
+        }
+        for (StackTraceElement frame : t.getStackTrace()) {
+            if (frame.getClassName().startsWith("io.producttagger.")) {
+                return false;
+            }
+            if (frame.getClassName().startsWith("io.netty.handler.codec.http")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String titleFor(int status) {
@@ -91,6 +128,9 @@ record Problem(int status, String title, String detail) {
             case 405 -> "Method not allowed";
             case 408 -> "Request timeout";
             case 413 -> "Payload too large";
+            case 414 -> "URI too long";
+            case 431 -> "Request header fields too large";
+            case 505 -> "HTTP version not supported";
             case 415 -> "Unsupported media type";
             case 422 -> "Unprocessable image";
             case 503 -> "Overloaded";

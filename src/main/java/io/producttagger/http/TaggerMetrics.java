@@ -47,10 +47,13 @@ public final class TaggerMetrics {
                 .description("images waiting for inference").register(registry);
     }
 
-    /** Records one finished request. */
-    void request(String route, String method, int status, long nanos) {
+    /**
+     * Records one finished request; the caller passes labels from closed sets (route templates, standard
+     * methods, statuses), so no request can add series of its own.
+     */
+    void request(String route, String method, String status, long nanos) {
         Timer.builder("http_server_requests").tag("route", route).tag("method", method)
-                .tag("status", Integer.toString(status)).register(registry).record(Duration.ofNanos(nanos));
+                .tag("status", status).register(registry).record(Duration.ofNanos(nanos));
     }
 
     /** Records the stage times of one tagged image. */

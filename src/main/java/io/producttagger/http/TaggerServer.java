@@ -5,13 +5,7 @@ import io.producttagger.model.ModelRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,24 +17,20 @@ import org.slf4j.LoggerFactory;
 public final class TaggerServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TaggerServer.class);
-    private static final Logger ACCESS = LoggerFactory.getLogger("access");
-
     private final Vertx vertx;
     private final HttpServer server;
     private final WorkerExecutor pool;
-    private final Path uploads;
     private final AtomicBoolean ready;
     private final Router router;
-    private final java.util.concurrent.atomic.AtomicInteger inFlight;
+    private final RequestLog log;
 
-    private TaggerServer(Vertx vertx, HttpServer server, Router router, java.util.concurrent.atomic.AtomicInteger
-            inFlight, WorkerExecutor pool, Path uploads, AtomicBoolean ready) {
+    private TaggerServer(Vertx vertx, HttpServer server, Router router, RequestLog log, WorkerExecutor pool,
+            AtomicBoolean ready) {
         this.router = router;
-        this.inFlight = inFlight;
+        this.log = log;
         this.vertx = vertx;
         this.server = server;
         this.pool = pool;
-        this.uploads = uploads;
         this.ready = ready;
     }
 
@@ -62,22 +52,18 @@ public final class TaggerServer implements AutoCloseable {
      */
     public static TaggerServer start(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics) {
         Vertx vertx = Vertx.vertx();
-        Path uploads;
-        try {
-            uploads = Files.createTempDirectory("product-tagger-uploads-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         int decoders = Math.max(2, Runtime.getRuntime().availableProcessors());
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("decode", decoders);
         AtomicBoolean ready = new AtomicBoolean(false);
         metrics.watchQueues(registry);
-        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-        Router router = router(vertx, config, registry, metrics, pool, uploads, ready, inFlight);
-        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
-                .requestHandler(router);
+        Router router = Router.router(vertx);
+        RequestLog log = new RequestLog(router, metrics, config.server().requestTimeoutMs(),
+                "server.request-timeout-ms, TAGGER_SERVER_REQUEST_TIMEOUT_MS");
+        addRoutes(router, config, registry, metrics, pool, ready);
+        HttpServer server = Listener.create(vertx, router, config.server().idleTimeoutMs(),
+                config.server().requestTimeoutMs(), true, log);
         Listener.bind(vertx, server, config.server().host(), config.server().port());
-        TaggerServer s = new TaggerServer(vertx, server, router, inFlight, pool, uploads, ready);
+        TaggerServer s = new TaggerServer(vertx, server, router, log, pool, ready);
         pool.executeBlocking(() -> {
             registry.resolve(null).warmUp();
             return null;
@@ -91,41 +77,13 @@ public final class TaggerServer implements AutoCloseable {
         return s;
     }
 
-    static Router router(Vertx vertx, TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics,
-            WorkerExecutor pool, Path uploads, AtomicBoolean ready, java.util.concurrent.atomic.AtomicInteger inFlight) {
-        Router router = Router.router(vertx);
-        router.route().handler(ctx -> {
-            String id = ctx.request().getHeader("X-Request-Id");
-            if (id == null || id.isBlank() || id.length() > 128) {
-                id = UUID.randomUUID().toString();
-            }
-            String requestId = id;
-            long start = System.nanoTime();
-            ctx.put("requestId", requestId);
-            ctx.response().putHeader("X-Request-Id", requestId);
-            inFlight.incrementAndGet();
-            ctx.addEndHandler(v -> {
-                inFlight.decrementAndGet();
-                long nanos = System.nanoTime() - start;
-                String route = ctx.currentRoute() == null || ctx.currentRoute().getPath() == null ? "unmatched"
-                        : ctx.currentRoute().getPath();
-                metrics.request(route, ctx.request().method().name(), ctx.response().getStatusCode(), nanos);
-                ACCESS.info("{} {} {} {} {}ms id={}", ctx.request().remoteAddress(), ctx.request().method(),
-                        ctx.request().uri(), ctx.response().getStatusCode(), String.format("%.1f", nanos / 1e6),
-                        requestId);
-            });
-            ctx.next();
-        });
+    private static void addRoutes(Router router, TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics,
+            WorkerExecutor pool, AtomicBoolean ready) {
         new HealthRoutes(ready::get).addRoutes(router);
         new ModelRoutes(registry, pool).addRoutes(router);
-        new ClassifyRoutes(config, registry, metrics, pool, uploads).addRoutes(router);
+        new ClassifyRoutes(config, registry, metrics, pool).addRoutes(router);
         new OpsRoutes(metrics).addRoutes(router);
-        FailureHandler failures = new FailureHandler();
-        router.route().failureHandler(failures);
-        for (int status : new int[] {404, 405, 413}) {
-            router.errorHandler(status, failures);
-        }
-        return router;
+        new FailureHandler().install(router);
     }
 
     /** Returns the routes as {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted. */
@@ -135,7 +93,7 @@ public final class TaggerServer implements AutoCloseable {
 
     /** Returns whether any request is being handled right now. */
     public boolean hasRequestsInFlight() {
-        return inFlight.get() > 0;
+        return log.hasRequestsInFlight();
     }
 
     /** Returns the bound port. */
@@ -152,12 +110,6 @@ public final class TaggerServer implements AutoCloseable {
     @Override
     public void close() {
         Listener.close(vertx, server, pool, 30);
-        try (var files = Files.list(uploads)) {
-            files.forEach(p -> p.toFile().delete());
-            Files.deleteIfExists(uploads);
-        } catch (IOException ignored) {
-            // leftover upload folder in the temp dir; harmless
-        }
     }
 
 }

@@ -1,7 +1,11 @@
 /**
  * The HTTP service on Vert.x: one class per resource ({@code *Routes}), one failure handler that writes
  * {@code application/problem+json}, {@link io.producttagger.http.TaggerServer}, which starts the public listener,
- * and {@link io.producttagger.http.AdminServer}, which starts the token-protected {@code /admin/v1} listener. Vert.x types
- * stay in this package; decoding and inference never run on the event loop.
+ * and {@link io.producttagger.http.AdminServer}, which starts the token-protected {@code /admin/v1} listener. Both
+ * listeners are built by one {@code Listener} (connection timeouts, answers to requests refused before routing)
+ * and one {@code RequestLog} (request ids, request timeouts, access log and metrics from the status really sent);
+ * request bodies and options are parsed strictly in one place each ({@code MultipartBody},
+ * {@code FineTuneOptions}). Vert.x types stay in this package; decoding and inference never run on the event
+ * loop.
  */
 package io.producttagger.http;

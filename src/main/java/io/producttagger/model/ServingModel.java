@@ -20,9 +20,10 @@ public final class ServingModel implements AutoCloseable {
      * @param queueMs time waiting for inference
      * @param inferenceMs time of the inference batch
      * @param batchSize images in that batch
+     * @param blank whether the image was near-uniform, so the labels say nothing about a product
      */
     public record Tagging(List<LabelScore> labels, double decodeMs, double preprocessMs, double queueMs,
-            double inferenceMs, int batchSize) {}
+            double inferenceMs, int batchSize, boolean blank) {}
 
     private final LoadedModel model;
     private final ImagePipeline pipeline;
@@ -62,7 +63,7 @@ public final class ServingModel implements AutoCloseable {
     public CompletableFuture<Tagging> infer(ImagePipeline.Processed processed, int topK, double threshold) {
         return classifier.submit(processed.tensor()).thenApply(p -> new Tagging(
                 classifier.top(p.probabilities(), topK, threshold), processed.decodeMs(), processed.preprocessMs(),
-                p.queueMs(), p.inferenceMs(), p.batchSize()));
+                p.queueMs(), p.inferenceMs(), p.batchSize(), processed.blank()));
     }
 
     /** Tags one image, blocking the calling thread until it is done. */

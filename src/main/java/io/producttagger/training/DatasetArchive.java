@@ -79,6 +79,13 @@ public record DatasetArchive(int maxFiles, long maxBytes) {
             throw new TrainingException.Invalid("the archive cannot be read as a zip file: " + e.getMessage());
         } catch (IOException e) {
             throw new TrainingException.Invalid("the archive cannot be unpacked: " + e.getMessage());
+        } catch (TrainingException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            // ZipInputStream's answer to an entry name that is not valid UTF-8 ("MALFORMED"), and what a few
+            // corrupted bytes in a header can lead to: the client's archive is broken, not the server
+            throw new TrainingException.Invalid("the archive is corrupt or has an entry name that is not valid "
+                    + "UTF-8 (" + e.getMessage() + "); re-create it with UTF-8 names");
         } finally {
             if (!ok) {
                 deleteTree(root);
@@ -141,6 +148,7 @@ public record DatasetArchive(int maxFiles, long maxBytes) {
                 if (!prefix.isEmpty() && isTar(header)) {
                     name = prefix + "/" + name;
                 }
+                requireChecksum(header, name);
                 long size;
                 try {
                     size = Long.parseLong(text(header, 124, 12).trim(), 8);
@@ -166,6 +174,27 @@ public record DatasetArchive(int maxFiles, long maxBytes) {
                 long pad = (512 - size % 512) % 512;
                 in.skipNBytes(pad);
             }
+        }
+    }
+
+    /**
+     * Checks a tar header's checksum (the sum of its bytes with the checksum field read as spaces), so a
+     * corrupted header is refused instead of being read as some other entry.
+     */
+    private static void requireChecksum(byte[] header, String name) {
+        long sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += i >= 148 && i < 156 ? ' ' : header[i] & 0xff;
+        }
+        long stored;
+        try {
+            stored = Long.parseLong(text(header, 148, 8).trim(), 8);
+        } catch (NumberFormatException e) {
+            stored = -1;
+        }
+        if (stored != sum) {
+            throw new TrainingException.Invalid("the tar entry '" + name + "' has a bad header checksum; the "
+                    + "archive is corrupt");
         }
     }
 
@@ -237,7 +266,15 @@ public record DatasetArchive(int maxFiles, long maxBytes) {
                 throw new TrainingException.Invalid("the archive entry '" + name + "' contains '..' (zip slip)");
             }
         }
-        Path dest = root.resolve(name).normalize();
+        Path dest;
+        try {
+            dest = root.resolve(name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            // e.g. a non-ASCII name when the JVM's file-name encoding is ASCII (LANG=C)
+            throw new TrainingException.Invalid("the archive entry '" + name + "' cannot be a file name on this "
+                    + "server (" + e.getReason() + "; its file names are " + System.getProperty("sun.jnu.encoding",
+                    "?") + "); rename the entry, or run the server with a UTF-8 locale such as LANG=C.UTF-8");
+        }
         if (!dest.startsWith(root) || dest.equals(root)) {
             throw new TrainingException.Invalid("the archive entry '" + name + "' leaves the upload folder");
         }

@@ -56,19 +56,26 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
             name = baseModel;
         }
         if (headOnlyEpochs < 0 || epochs < 0 || headOnlyEpochs + epochs < 1 || headOnlyEpochs + epochs > 1000) {
-            throw new TrainingException.Invalid("headOnlyEpochs and epochs must be >= 0 with 1 to 1000 in total");
+            throw new TrainingException.Invalid("headOnlyEpochs and epochs must be >= 0 with 1 to 1000 in total, got "
+                    + headOnlyEpochs + " and " + epochs);
         }
-        if (!(headLearningRate > 0 && headLearningRate <= 10) || !(learningRate > 0 && learningRate <= 10)) {
-            throw new TrainingException.Invalid("learning rates must be in (0, 10]");
+        if (!(headLearningRate > 0 && headLearningRate <= 10)) {
+            throw new TrainingException.Invalid("headLearningRate must be in (0, 10], got " + headLearningRate);
+        }
+        if (!(learningRate > 0 && learningRate <= 10)) {
+            throw new TrainingException.Invalid("learningRate must be in (0, 10], got " + learningRate);
         }
         if (batchSize < 1 || batchSize > 4096) {
-            throw new TrainingException.Invalid("batchSize must be 1 to 4096");
+            throw new TrainingException.Invalid("batchSize must be 1 to 4096, got " + batchSize);
         }
         if (!(validationFraction > 0 && validationFraction < 0.9)) {
-            throw new TrainingException.Invalid("validationFraction must be in (0, 0.9)");
+            throw new TrainingException.Invalid("validationFraction must be in (0, 0.9), got " + validationFraction);
         }
-        if (minImagesPerLabel < 2 || patience < 1) {
-            throw new TrainingException.Invalid("minImagesPerLabel must be >= 2 and patience >= 1");
+        if (minImagesPerLabel < 2) {
+            throw new TrainingException.Invalid("minImagesPerLabel must be >= 2, got " + minImagesPerLabel);
+        }
+        if (patience < 1) {
+            throw new TrainingException.Invalid("patience must be >= 1, got " + patience);
         }
     }
 

@@ -18,6 +18,10 @@ import java.util.stream.Stream;
  * {@code path,label} lines, read through the same {@link ImagePipeline} serving uses so training and serving
  * cannot drift.
  *
+ * <p>Nothing outside the data set is read: a label folder that is a symbolic link is refused, image files that
+ * are links are left out, a manifest may not name a path outside its folder or a file that does not exist, and
+ * each file is read only if its real path is still inside the folder when it is read.
+ *
  * @param folder the data set folder (for a manifest, the folder its paths are relative to)
  * @param files the image files of each label, labels in their training order
  */
@@ -96,6 +100,13 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
                 throw new TrainingException.Invalid("line " + (i + 1) + " of " + csv.getFileName() + ": "
                         + e.getMessage());
             }
+            if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // checked now, so a typo is a 422 before the job is queued rather than a failure during training
+                throw new TrainingException.Invalid("line " + (i + 1) + " of " + csv.getFileName() + ": '"
+                        + line.substring(0, comma).strip() + "' " + (Files.exists(file,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "is not a regular file (links are not followed)"
+                        : "does not exist") + " in " + folder);
+            }
             byLabel.computeIfAbsent(label, k -> new ArrayList<>()).add(file);
         }
         return ordered(csv, byLabel, preferredOrder);
@@ -118,6 +129,11 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
                 String label = dir.getFileName().toString();
                 if (label.startsWith(".")) {
                     continue;
+                }
+                if (Files.isSymbolicLink(dir)) {
+                    // a linked label folder could lead anywhere, outside the data root too: never followed
+                    throw new TrainingException.Invalid("the label folder '" + label + "' in " + folder + " is a "
+                            + "symbolic link; links in a data set are not followed: copy the images in instead");
                 }
                 try (Stream<Path> images = Files.list(dir)) {
                     byLabel.put(label, images.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
@@ -227,7 +243,7 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
     private Object decode(ImagePipeline pipeline, Path file, int per) {
         String rel = folder.relativize(file).toString();
         try {
-            byte[] px = pipeline.pixels(Files.readAllBytes(file));
+            byte[] px = pipeline.pixels(readInside(file));
             if (px.length != per) {
                 throw new VisionException("preprocessing gave " + px.length + " bytes, not " + per);
             }
@@ -238,6 +254,20 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
             return new Skipped(rel, "cannot read: " + e.getMessage());
         } catch (RuntimeException e) {
             return new Skipped(rel, "cannot decode: " + e);
+        }
+    }
+
+    /**
+     * Reads a file of the data set, refusing one whose real path has left the data set folder since it was
+     * listed (a folder swapped for a link) and, with {@code O_NOFOLLOW}, one that is itself a link.
+     */
+    private byte[] readInside(Path file) throws IOException {
+        if (!file.toRealPath().startsWith(folder.toRealPath())) {
+            throw new IOException("it leads outside the data set folder through a symbolic link; not read");
+        }
+        try (var channel = Files.newByteChannel(file, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS); var in = java.nio.channels.Channels.newInputStream(channel)) {
+            return in.readAllBytes();
         }
     }
 

@@ -131,6 +131,22 @@ public final class ImageDecoder {
         } finally {
             buf.release();
         }
+        if (m.empty() && header.format() == ImageFormat.TIFF && !header.alpha()) {
+            // libtiff's RGBA reader that IMREAD_COLOR uses refuses 32-bit samples (a float grayscale TIFF);
+            // read unchanged, OpenCV returns the floats, which toOpaqueBgr scales to 8 bits
+            m.release();
+            MatOfByte again = new MatOfByte(bytes);
+            try {
+                m = Imgcodecs.imdecode(again, Imgcodecs.IMREAD_UNCHANGED);
+            } catch (CvException e) {
+                throw HeaderParser.corrupt(header.format(), "OpenCV could not decode it (" + firstLine(e) + ")");
+            } finally {
+                again.release();
+            }
+            if (!m.empty()) {
+                return toOpaqueBgr(m);
+            }
+        }
         if (m.empty()) {
             m.release();
             throw HeaderParser.corrupt(header.format(), "its pixel data cannot be decoded");
@@ -138,12 +154,14 @@ public final class ImageDecoder {
         return header.alpha() ? toOpaqueBgr(m) : m;
     }
 
-    /** Turns what {@code IMREAD_UNCHANGED} gives (1-4 channels, 8 or 16 bits) into opaque 8-bit BGR. */
+    /** Turns what {@code IMREAD_UNCHANGED} gives (1-4 channels, 8 or 16 bits or floats) into opaque 8-bit BGR. */
     private static Mat toOpaqueBgr(Mat m) {
         Mat cur = m;
         if (cur.depth() != CvType.CV_8U) {
             Mat eight = new Mat();
-            double scale = cur.depth() == CvType.CV_16U ? 1 / 257.0 : cur.depth() == CvType.CV_32F ? 255 : 1;
+            // floating-point samples are 0..1 (values outside saturate)
+            double scale = cur.depth() == CvType.CV_16U ? 1 / 257.0
+                    : cur.depth() == CvType.CV_32F || cur.depth() == CvType.CV_64F ? 255 : 1;
             cur.convertTo(eight, CvType.CV_8U, scale);
             cur.release();
             cur = eight;

@@ -1,7 +1,9 @@
 package io.producttagger.vision;
 
 import java.util.List;
+import org.opencv.core.Core;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfDouble;
 
 /**
  * Bytes to model input: decode, then the preprocessing a model declares, then the float tensor.
@@ -15,8 +17,16 @@ public final class ImagePipeline {
      * @param tensor CHW floats of the model's input size
      * @param decodeMs time to decode
      * @param preprocessMs time of the preprocessing steps
+     * @param blank whether the decoded image is near-uniform (every channel's standard deviation under
+     *     {@link #BLANK_STDDEV}): a model still gives it labels, but they say nothing about a product
      */
-    public record Processed(float[] tensor, double decodeMs, double preprocessMs) {}
+    public record Processed(float[] tensor, double decodeMs, double preprocessMs, boolean blank) {}
+
+    /**
+     * The largest per-channel standard deviation (of 0..255 values) of an image called blank: a flat colour
+     * with JPEG noise stays well under it, a product on a plain background is far above it.
+     */
+    public static final double BLANK_STDDEV = 2.0;
 
     private final ImageDecoder decoder;
     private final Preprocessor preprocessor;
@@ -66,11 +76,30 @@ public final class ImagePipeline {
         Mat img = decoder.decode(bytes, preprocessor.targetSide());
         long t1 = System.nanoTime();
         try {
+            boolean blank = isBlank(img);
             float[] tensor = preprocessor.apply(img);
             long t2 = System.nanoTime();
-            return new Processed(tensor, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+            return new Processed(tensor, (t1 - t0) / 1e6, (t2 - t1) / 1e6, blank);
         } finally {
             img.release();
+        }
+    }
+
+    /** Whether every channel of an image is near-constant (see {@link #BLANK_STDDEV}). */
+    static boolean isBlank(Mat img) {
+        MatOfDouble mean = new MatOfDouble();
+        MatOfDouble stddev = new MatOfDouble();
+        try {
+            Core.meanStdDev(img, mean, stddev);
+            for (double d : stddev.toArray()) {
+                if (d >= BLANK_STDDEV) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            mean.release();
+            stddev.release();
         }
     }
 }

@@ -11,4 +11,9 @@ public final class DatasetArchiveTestAccess {
     public static byte[] zip(Map<String, byte[]> entries) {
         return DatasetArchiveTest.zip(entries);
     }
+
+    /** Builds one ustar header (see {@code DatasetArchiveTest.tarHeader}). */
+    public static byte[] tarHeader(String name, char type, long size, boolean goodChecksum) {
+        return DatasetArchiveTest.tarHeader(name, type, size, goodChecksum);
+    }
 }

@@ -149,4 +149,21 @@ class ImageDecoderFormatsTest {
         byte[] cmyk = Files.readAllBytes(Path.of("test-images/vision/cmyk-red-blue.jpg"));
         assertRedLeftBlueRight(cmyk, ImageFormat.JPEG, 40);
     }
+
+    @Test
+    void decodesA32BitFloatGrayscaleTiff() {
+        Mat floats = new Mat(30, 40, CvType.CV_32FC1, new Scalar(0.5));
+        floats.submat(0, 30, 0, 20).setTo(new Scalar(0.0));
+        byte[] tiff = OpenCv.encode(floats, ".tiff");
+        floats.release();
+        Mat m = decoder.decode(tiff, 0);
+        try {
+            assertEquals(CvType.CV_8UC3, m.type());
+            assertEquals(40, m.width());
+            assertEquals(0, m.get(15, 5)[0], 1, "left is black");
+            assertEquals(127, m.get(15, 34)[0], 2, "right is 0.5 of white");
+        } finally {
+            m.release();
+        }
+    }
 }

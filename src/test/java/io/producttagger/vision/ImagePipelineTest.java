@@ -2,6 +2,7 @@ package io.producttagger.vision;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,5 +68,19 @@ class ImagePipelineTest {
         } finally {
             pool.shutdown();
         }
+    }
+
+    @Test
+    void blankAndNearUniformImagesAreFlaggedAndPhotosAreNot() {
+        Mat black = new Mat(600, 600, CvType.CV_8UC3, new Scalar(0, 0, 0));
+        Mat grey = new Mat(300, 400, CvType.CV_8UC3, new Scalar(200, 200, 200));
+        try {
+            assertTrue(fashion.process(OpenCv.encode(black, ".png")).blank(), "all black");
+            assertTrue(fashion.process(OpenCv.encode(grey, ".jpg")).blank(), "flat grey with JPEG noise");
+        } finally {
+            black.release();
+            grey.release();
+        }
+        assertFalse(fashion.process(productPhoto()).blank(), "a product on a plain backdrop");
     }
 }
