@@ -195,9 +195,10 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
 
     /**
      * Builds the features: child 0 the stem, children 1 to N the bottlenecks, child N+1 the pooling, when only the
-     * last block is pooled. Each pooled block's output is averaged over the image and L2-normalised to a norm of
-     * sqrt(its channels), so each feature is about 1 in size and a head trains at the learning rates of any other
-     * family; the head sees the direction of the features, not their scale, which differs a lot between photos
+     * last block is pooled. Each pooled block's output is averaged over the image and L2-normalised, every pooled
+     * block to the same norm (a block with few channels, such as the colour-aware stride-4 one, weighs as much as a
+     * deep one) and all together to sqrt(D) for D features, so each is about 1 in size and a head trains at the
+     * learning rates of any other family; the head sees the direction of the features, not their scale, which differs a lot between photos
      * (on the departments set a linear probe scored 60.9% on normalised features and 56.8-62.0% on raw ones
      * depending on the learning rate). An earlier pooled block ends its stretch of the sequence with a parallel
      * block: its pooling beside the rest of the network, concatenated.
@@ -224,7 +225,7 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
         SequentialBlock seq = new SequentialBlock();
         int end = pooled.get(tap) + 1; // stage index of block b is b + 1
         stages.subList(from, end + 1).forEach(seq::add);
-        Block pool = pooling(blocks.get(pooled.get(tap)).filters());
+        Block pool = pooling((float) Math.sqrt((double) featureSize() / pooled.size()));
         if (tap == pooled.size() - 1) {
             return seq.add(pool);
         }
@@ -232,9 +233,8 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
                 xs.get(1).singletonOrThrow()), 1)), List.of(pool, assemble(stages, end + 1, tap + 1))));
     }
 
-    /** Global average, then L2 normalisation to a norm of sqrt(channels). */
-    private static Block pooling(int channels) {
-        float norm = (float) Math.sqrt(channels);
+    /** Global average, then L2 normalisation to the given norm. */
+    private static Block pooling(float norm) {
         return LambdaBlock.singleton(x -> {
             NDArray pooled = x.mean(new int[] {2, 3});
             return pooled.mul(norm).div(pooled.square().sum(new int[] {1}, true).add(1e-12f).sqrt());

@@ -198,7 +198,7 @@ public final class FineTuneJobs implements AutoCloseable {
         if (flag != null && !job.finished()) {
             flag.set(true);
             if (FineTuneJob.QUEUED.equals(job.state())) {
-                ended(update(job.withState(FineTuneJob.CANCELLED, "cancelled before it started", now())));
+                update(ended(job.withState(FineTuneJob.CANCELLED, "cancelled before it started", now())));
             }
         }
         return get(id);
@@ -220,13 +220,13 @@ public final class FineTuneJobs implements AutoCloseable {
                 }
                 update(next, write);
             }, cancel::get);
-            ended(update(get(id).withOutcome(outcome, now())));
+            update(ended(get(id).withOutcome(outcome, now())));
             LOG.info("fine-tune {} published {}@{}", id, outcome.manifest().name(), outcome.manifest().version());
         } catch (RuntimeException | Error e) {
             boolean cancelled = cancel.get() && !closing.get();
             String error = closing.get() ? "interrupted by a shutdown; nothing was published, submit it again"
                     : cancelled ? "cancelled; nothing was published" : message(e);
-            ended(update(get(id).withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, now())));
+            update(ended(get(id).withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, now())));
             if (!cancelled) {
                 LOG.warn("fine-tune {} failed", id, e);
             }
@@ -239,13 +239,17 @@ public final class FineTuneJobs implements AutoCloseable {
         return update(job, true);
     }
 
-    /** Lets go of a job that reached its final state: its upload goes once no other job reads it. */
-    private void ended(FineTuneJob job) {
+    /**
+     * Lets go of a job about to be stored in its final state: its upload goes once no other job reads it. This runs
+     * before the final state is visible, so whoever sees the job ended sees its upload gone too.
+     */
+    private FineTuneJob ended(FineTuneJob job) {
         datasetsInUse.remove(job.id());
         if (job.upload() != null && !uploads.keep()) {
             uploadsToDelete.add(job.upload());
         }
         deleteUnusedUploads();
+        return job;
     }
 
     private synchronized void deleteUnusedUploads() {

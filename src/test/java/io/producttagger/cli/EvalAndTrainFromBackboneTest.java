@@ -48,7 +48,7 @@ class EvalAndTrainFromBackboneTest {
     void trainWithoutBaseStartsFromTheColourBackboneAndEvalReadsFoldersAndManifests() throws Exception {
         TestSupport.offline();
         Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), FineTuneFixtures.BACKBONE);
-        Path data = FineTuneFixtures.colorSet(tmp.resolve("train"), 10, 1);
+        Path data = FineTuneFixtures.colorSet(tmp.resolve("train"), 15, 1);
         Path heldOut = FineTuneFixtures.colorSet(tmp.resolve("held-out"), 6, 2);
         Files.write(heldOut.resolve(FineTuneFixtures.COLOR_LABELS[0]).resolve("broken.jpg"), new byte[] {1, 2, 3});
         String zooFlag = "model.zoo=" + zoo;

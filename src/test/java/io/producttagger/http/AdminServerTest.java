@@ -66,7 +66,7 @@ class AdminServerTest {
         Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), "fashion", FineTuneFixtures.BACKBONE);
         Path data = Files.createDirectories(tmp.resolve("data"));
         FineTuneFixtures.photoSet(data.resolve("photos"), 12);
-        FineTuneFixtures.colorSet(data.resolve("fruit"), 10, 1);
+        FineTuneFixtures.colorSet(data.resolve("fruit"), 15, 1);
         FineTuneFixtures.photoSet(data.resolve("few"), 4);
         config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), Map.of("server.port", "0",
                 "server.host", "127.0.0.1", "admin.port", "0", "model.zoo", zoo.toString(),
