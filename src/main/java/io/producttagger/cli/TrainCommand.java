@@ -57,6 +57,10 @@ final class TrainCommand implements Callable<Integer> {
                     + "--no-color keeps grayscale)")
     private boolean color = FineTuneRequest.COLOR;
 
+    @Option(names = "--patience", description = "fine-tune: epochs without a better validation accuracy before "
+            + "stopping early (default: " + FineTuneRequest.PATIENCE + ")")
+    private int patience = FineTuneRequest.PATIENCE;
+
     @Option(names = "--validation", description = "fine-tune: fraction of each label held out (default: "
             + FineTuneRequest.VALIDATION_FRACTION + ")")
     private double validationFraction = FineTuneRequest.VALIDATION_FRACTION;
@@ -180,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
                 epochs != null ? epochs : FineTuneRequest.EPOCHS, headLearningRate,
                 learningRate != null ? learningRate : FineTuneRequest.LEARNING_RATE,
                 batchSize != null ? batchSize : FineTuneRequest.BATCH_SIZE, validationFraction,
-                config.fineTune().minImagesPerLabel(), FineTuneRequest.PATIENCE, seed, color);
+                config.fineTune().minImagesPerLabel(), patience, seed, color);
         FineTune fineTune = new FineTune(store, new ImageDecoder(config.vision().maxPixels()),
                 config.fineTune().threads());
         fineTune.validate(request);
