@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.MobileNetV3;
 import io.producttagger.model.ModelException;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
-import io.producttagger.model.ServingModel;
 import io.producttagger.vision.ImageDecoder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,22 +50,8 @@ class ColourBackboneFineTuneTest {
         assertTrue(progress.stream().anyMatch(p -> "head".equals(p.phase()) && p.epoch() > 0));
 
         // held-out photos through the serving path (decode, the manifest's preprocessing, the batching classifier)
-        ModelStore store = new ModelStore(zoo);
-        try (LoadedModel loaded = LoadedModel.load(store, "fruit", m.version());
-                ServingModel serving = new ServingModel(loaded, new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS),
-                        new Classifier.Settings(1, 8, 0, 64), null)) {
-            int right = 0;
-            int total = 0;
-            for (String label : FineTuneFixtures.COLOR_LABELS) {
-                try (var files = Files.list(heldOut.resolve(label))) {
-                    for (Path f : files.sorted().toList()) {
-                        right += label.equals(serving.tag(Files.readAllBytes(f), 1, 0).labels().get(0).label()) ? 1 : 0;
-                        total++;
-                    }
-                }
-            }
-            assertTrue(right >= total * 0.9, "held-out colour photos tagged right: " + right + "/" + total);
-        }
+        int[] tagged = FineTuneFixtures.tagFolders(zoo, "fruit", m.version(), heldOut, FineTuneFixtures.COLOR_LABELS);
+        assertTrue(tagged[0] >= tagged[1] * 0.9, "held-out colour photos tagged right: " + tagged[0] + "/" + tagged[1]);
     }
 
     @Test

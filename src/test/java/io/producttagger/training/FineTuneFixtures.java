@@ -117,4 +117,30 @@ public final class FineTuneFixtures {
         }
         return dir;
     }
+
+    /**
+     * Tags every photo of {@code dir/LABEL/} through a published version as serving does (decode, the manifest's
+     * preprocessing, the batching classifier) and returns {right, total}: how many got their folder's label first.
+     */
+    public static int[] tagFolders(Path zoo, String model, String version, Path dir, String... labels) {
+        try (io.producttagger.model.LoadedModel loaded = io.producttagger.model.LoadedModel.load(
+                        new io.producttagger.model.ModelStore(zoo), model, version);
+                io.producttagger.model.ServingModel serving = new io.producttagger.model.ServingModel(loaded,
+                        new io.producttagger.vision.ImageDecoder(io.producttagger.vision.ImageDecoder.DEFAULT_MAX_PIXELS),
+                        new io.producttagger.model.Classifier.Settings(1, 8, 0, 64), null)) {
+            int right = 0;
+            int total = 0;
+            for (String label : labels) {
+                try (Stream<Path> files = Files.list(dir.resolve(label))) {
+                    for (Path f : files.sorted().toList()) {
+                        right += label.equals(serving.tag(Files.readAllBytes(f), 1, 0).labels().get(0).label()) ? 1 : 0;
+                        total++;
+                    }
+                }
+            }
+            return new int[] {right, total};
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -19,10 +19,8 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import io.producttagger.TestSupport;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.OpenMpThreads;
-import io.producttagger.model.ServingModel;
 import io.producttagger.vision.PreprocessingStep;
 import io.producttagger.vision.Preprocessor;
 import io.producttagger.model.ModelManifest;
@@ -104,22 +102,9 @@ class FineTuneTest {
         assertEquals(3, m.normalization().mean().length);
 
         // the published version loads as serving loads it and scores its validation images as the report says
-        ModelStore store = new ModelStore(zoo);
-        ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
-        try (LoadedModel loaded = LoadedModel.load(store, "shoes", m.version());
-                ServingModel serving = new ServingModel(loaded, decoder, new Classifier.Settings(1, 8, 0, 64), null)) {
-            int right = 0;
-            int total = 0;
-            for (String label : FineTuneFixtures.LABELS) {
-                try (var files = Files.list(data.resolve(label))) {
-                    for (Path f : files.sorted().toList()) {
-                        right += label.equals(serving.tag(Files.readAllBytes(f), 1, 0).labels().get(0).label()) ? 1 : 0;
-                        total++;
-                    }
-                }
-            }
-            assertTrue(right >= total * 0.6, "served colour model tags its own training photos: " + right + "/" + total);
-        }
+        int[] tagged = FineTuneFixtures.tagFolders(zoo, "shoes", m.version(), data, FineTuneFixtures.LABELS);
+        assertTrue(tagged[0] >= tagged[1] * 0.6, "served colour model tags its own training photos: " + tagged[0]
+                + "/" + tagged[1]);
     }
 
     @Test
