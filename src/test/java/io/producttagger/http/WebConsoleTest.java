@@ -410,6 +410,14 @@ class WebConsoleTest {
         assertEquals("1", serving());
         assertEquals("fashion serves version 1 again.", browser.find("#models-status").getText());
         browser.screenshot("admin-models-after-rollback");
+        browser.size(390, 844);
+        try {
+            long scrollWidth = (Long) browser.js("return document.documentElement.scrollWidth");
+            assertTrue(scrollWidth <= 390, "no sideways scrolling on a phone: " + scrollWidth);
+            browser.screenshot("admin-models-phone");
+        } finally {
+            browser.size(1280, 900);
+        }
     }
 
     @Test
