@@ -1,12 +1,14 @@
-# Build stage: the README's test command (mvn -B verify) builds the jar and runs every test.
-FROM maven:3.9-eclipse-temurin-17 AS build
+# Build stage: what CI runs (.ci/run: Debian's JDK 17, Maven, chromium and chromium-driver for the web console
+# tests, then the README's test command, mvn -B verify), which builds the jar and runs every test.
+FROM debian:bookworm AS build
 WORKDIR /src
+COPY .ci .ci
 COPY pom.xml ./
 COPY src src
 COPY scripts scripts
 COPY model-zoo model-zoo
 COPY test-images test-images
-RUN scripts/test
+RUN .ci/run
 
 # Run stage: the jar and the bundled model, served by an unprivileged user.
 FROM eclipse-temurin:17-jre

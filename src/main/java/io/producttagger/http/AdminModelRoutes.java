@@ -8,7 +8,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.Callable;
 
 /**
- * {@code /admin/v1/models/{name}}: promote a version (loaded and warmed before the swap, so requests in flight
+ * {@code /admin/v1/models}: every model with its versions, metrics and serving version (what the console's models
+ * page shows, on the admin listener so the console never calls another origin); {@code /admin/v1/models/{name}}:
+ * promote a version (loaded and warmed before the swap, so requests in flight
  * finish on the old one), roll back to the previous serving version, and read the promotion history.
  */
 final class AdminModelRoutes {
@@ -22,6 +24,8 @@ final class AdminModelRoutes {
     }
 
     void addRoutes(Router router) {
+        router.get("/admin/v1/models").handler(ctx -> respond(ctx,
+                () -> ModelRoutes.describeAll(promotions.registry())));
         router.post("/admin/v1/models/:name/versions/:version/promote").handler(ctx -> respond(ctx,
                 () -> change(ctx.pathParam("name"), promotions.promote(ctx.pathParam("name"),
                         ctx.pathParam("version")))));

@@ -10,13 +10,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin service on its own listener (loopback by default): {@code /admin/v1} fine-tunes, promotion and
- * rollback, and the API's OpenAPI document, every call authenticated with the bearer token. None of these routes
- * exist on the public listener.
+ * The admin service on its own listener (loopback by default): {@code /admin/v1} fine-tunes, models, promotion
+ * and rollback, and the API's OpenAPI document, every call authenticated with the bearer token; and the admin web
+ * console's static files at {@code /admin/}, which call that API with the token the user types. None of these
+ * routes exist on the public listener.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -26,8 +28,11 @@ public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
     private final WorkerExecutor pool;
     private final Router router;
+    private final List<String> consolePaths;
 
-    private AdminServer(Vertx vertx, HttpServer server, WorkerExecutor pool, Router router) {
+    private AdminServer(Vertx vertx, HttpServer server, WorkerExecutor pool, Router router,
+            List<String> consolePaths) {
+        this.consolePaths = consolePaths;
         this.vertx = vertx;
         this.server = server;
         this.pool = pool;
@@ -58,6 +63,9 @@ public final class AdminServer implements AutoCloseable {
         Router router = Router.router(vertx);
         RequestLog log = new RequestLog(router, null, admin.requestTimeoutMs(), "admin.request-timeout-ms, "
                 + "TAGGER_ADMIN_REQUEST_TIMEOUT_MS");
+        // the console's static files come first: a browser opens them without the token (they hold no data)
+        AdminConsoleRoutes console = new AdminConsoleRoutes();
+        console.addRoutes(router);
         router.route().handler(new AdminAuth(admin.token()));
         new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.fineTune().baseModel(), pool,
                 config.server().idleTimeoutMs())
@@ -73,15 +81,21 @@ public final class AdminServer implements AutoCloseable {
                 admin.requestTimeoutMs(), false, log);
         Listener.bind(vertx, server, admin.host(), admin.port());
         LOG.info("admin listening on http://{}:{}/admin/v1", admin.host(), server.actualPort());
-        return new AdminServer(vertx, server, pool, router);
+        return new AdminServer(vertx, server, pool, router, console.paths());
     }
 
     /**
-     * Returns the routes as {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted; a path
-     * with one route per accepted media type appears once per route.
+     * Returns the API's routes (what the admin OpenAPI document describes, every one behind the token) as
+     * {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted; a path with one route per
+     * accepted media type appears once per route. The console's static files are {@link #consoleRoutes()}.
      */
-    public java.util.List<String> routes() {
-        return RouteList.of(router);
+    public List<String> routes() {
+        return RouteList.of(router, consolePaths, false);
+    }
+
+    /** Returns the admin console's routes (its page and files, served without the token), sorted. */
+    public List<String> consoleRoutes() {
+        return RouteList.of(router, consolePaths, true);
     }
 
     /** Returns the bound port. */

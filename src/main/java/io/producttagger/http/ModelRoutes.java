@@ -22,14 +22,9 @@ final class ModelRoutes {
     }
 
     void addRoutes(Router router) {
-        router.get("/v1/models").handler(ctx -> respond(ctx, () -> {
-            JsonArray models = new JsonArray();
-            for (String name : registry.store().models()) {
-                models.add(describe(name));
-            }
-            return new JsonObject().put("default", registry.defaultModel()).put("models", models);
-        }));
-        router.get("/v1/models/:name").handler(ctx -> respond(ctx, () -> describe(ctx.pathParam("name"))));
+        router.get("/v1/models").handler(ctx -> respond(ctx, () -> describeAll(registry)));
+        router.get("/v1/models/:name").handler(ctx -> respond(ctx, () -> describe(registry,
+                ctx.pathParam("name"))));
     }
 
     private void respond(RoutingContext ctx, java.util.concurrent.Callable<JsonObject> body) {
@@ -38,7 +33,17 @@ final class ModelRoutes {
                 .onFailure(ctx::fail);
     }
 
-    private JsonObject describe(String name) {
+    /** Every model as {@code GET /v1/models} lists them (the admin console's model list shows the same). */
+    static JsonObject describeAll(ModelRegistry registry) {
+        JsonArray models = new JsonArray();
+        for (String name : registry.store().models()) {
+            models.add(describe(registry, name));
+        }
+        return new JsonObject().put("default", registry.defaultModel()).put("models", models);
+    }
+
+    /** A model as {@code GET /v1/models/{name}} shows it */
+    static JsonObject describe(ModelRegistry registry, String name) {
         ModelStore store = registry.store();
         String serving = registry.servingVersion(name); // UnknownModel for a bad or missing name
         ModelManifest m = store.manifest(name, serving);

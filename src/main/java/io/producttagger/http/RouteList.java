@@ -28,4 +28,12 @@ final class RouteList {
         Collections.sort(out);
         return out;
     }
+
+    /**
+     * Returns {@link #of(Router)} kept to the routes whose path is among {@code paths} ({@code among} true) or
+     * is not ({@code among} false): a listener's API and its web console's files, listed apart.
+     */
+    static List<String> of(Router router, List<String> paths, boolean among) {
+        return of(router).stream().filter(r -> paths.contains(r.split(" ", 2)[1]) == among).toList();
+    }
 }

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +24,11 @@ public final class TaggerServer implements AutoCloseable {
     private final AtomicBoolean ready;
     private final Router router;
     private final RequestLog log;
+    private final List<String> consolePaths;
 
     private TaggerServer(Vertx vertx, HttpServer server, Router router, RequestLog log, WorkerExecutor pool,
-            AtomicBoolean ready) {
+            AtomicBoolean ready, List<String> consolePaths) {
+        this.consolePaths = consolePaths;
         this.router = router;
         this.log = log;
         this.vertx = vertx;
@@ -59,11 +62,13 @@ public final class TaggerServer implements AutoCloseable {
         Router router = Router.router(vertx);
         RequestLog log = new RequestLog(router, metrics, config.server().requestTimeoutMs(),
                 "server.request-timeout-ms, TAGGER_SERVER_REQUEST_TIMEOUT_MS");
+        ConsoleRoutes console = new ConsoleRoutes();
+        console.addRoutes(router);
         addRoutes(router, config, registry, metrics, pool, ready);
         HttpServer server = Listener.create(vertx, router, config.server().idleTimeoutMs(),
                 config.server().requestTimeoutMs(), true, log);
         Listener.bind(vertx, server, config.server().host(), config.server().port());
-        TaggerServer s = new TaggerServer(vertx, server, router, log, pool, ready);
+        TaggerServer s = new TaggerServer(vertx, server, router, log, pool, ready, console.paths());
         pool.executeBlocking(() -> {
             registry.resolve(null).warmUp();
             return null;
@@ -86,9 +91,17 @@ public final class TaggerServer implements AutoCloseable {
         new FailureHandler().install(router);
     }
 
-    /** Returns the routes as {@code METHOD /path} with OpenAPI-style {@code {param}} placeholders, sorted. */
-    public java.util.List<String> routes() {
-        return RouteList.of(router);
+    /**
+     * Returns the API's routes (what {@code /openapi.yaml} documents) as {@code METHOD /path} with OpenAPI-style
+     * {@code {param}} placeholders, sorted; the web console's static files are {@link #consoleRoutes()}.
+     */
+    public List<String> routes() {
+        return RouteList.of(router, consolePaths, false);
+    }
+
+    /** Returns the web console's routes ({@code GET /} and its files), sorted. */
+    public List<String> consoleRoutes() {
+        return RouteList.of(router, consolePaths, true);
     }
 
     /** Returns whether any request is being handled right now. */

@@ -53,6 +53,11 @@ public final class Promotions {
         this.registry = registry;
     }
 
+    /** Returns the registry whose serving versions this service changes. */
+    public ModelRegistry registry() {
+        return registry;
+    }
+
     /**
      * Makes a version serve: loads and warms it, swaps, and records the change.
      *

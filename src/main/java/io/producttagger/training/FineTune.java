@@ -83,9 +83,25 @@ public final class FineTune {
      * @param loss the last step's loss, NaN before the first
      * @param validationAccuracy the last epoch's validation top-1, NaN before the first
      * @param etaSeconds estimated seconds left, -1 when unknown
+     * @param history every finished epoch so far, oldest first (what a console draws its curves from)
      */
     public record Progress(String phase, int epoch, int epochs, int step, int stepsPerEpoch, double loss,
-            double validationAccuracy, long etaSeconds) {}
+            double validationAccuracy, long etaSeconds, List<EpochPoint> history) {
+        /** Copies the history. */
+        public Progress {
+            history = history == null ? List.of() : List.copyOf(history);
+        }
+    }
+
+    /**
+     * One finished epoch of a run: a point on the loss and validation-accuracy curves.
+     *
+     * @param epoch its 1-based number over both phases
+     * @param phase {@code head} or {@code full}
+     * @param loss the mean training loss of the epoch, to four decimals
+     * @param validationAccuracy the validation top-1 after it, to four decimals
+     */
+    public record EpochPoint(int epoch, String phase, double loss, double validationAccuracy) {}
 
     /**
      * A finished fine-tune.
@@ -162,7 +178,7 @@ public final class FineTune {
         List<PreprocessingStep> steps = baseArchitecture.fineTunedPreprocessing(base.preprocessing(),
                 request.color());
         int totalEpochs = request.headOnlyEpochs() + request.epochs();
-        progress.accept(new Progress("loading", 0, totalEpochs, 0, 0, Double.NaN, Double.NaN, -1));
+        progress.accept(new Progress("loading", 0, totalEpochs, 0, 0, Double.NaN, Double.NaN, -1, List.of()));
         ImagePipeline pipeline = new ImagePipeline(decoder, steps, in.width(), in.height(), in.channels());
         Normalization normalization = pipeline.normalization();
         LabeledFolderDataset dataset = LabeledFolderDataset.open(request.dataset(), base.labels());
@@ -422,7 +438,7 @@ public final class FineTune {
 
                 @Override
                 public void onEpoch(ClassifierTrainer.EpochSummary s) {
-                    tracker.epoch(s.validationAccuracy());
+                    tracker.epoch(s.trainLoss(), s.validationAccuracy());
                     best.offer(epochOffset + s.epoch(), s.validationAccuracy());
                     if (s.validationAccuracy() > bestInPhase[0]) {
                         bestInPhase[0] = s.validationAccuracy();
@@ -546,6 +562,7 @@ public final class FineTune {
         private int stepsPerEpoch;
         private double loss = Double.NaN;
         private double validation = Double.NaN;
+        private List<EpochPoint> history = List.of();
 
         Tracker(Consumer<Progress> out, int epochs, long totalSteps, long start) {
             this.out = out;
@@ -564,15 +581,22 @@ public final class FineTune {
             publish();
         }
 
-        void epoch(double validationAccuracy) {
+        void epoch(double trainLoss, double validationAccuracy) {
             validation = validationAccuracy;
+            List<EpochPoint> next = new ArrayList<>(history);
+            next.add(new EpochPoint(epoch, phase, round4(trainLoss), round4(validationAccuracy)));
+            history = List.copyOf(next); // one copy an epoch; every step's progress shares it
             publish();
+        }
+
+        private static double round4(double v) {
+            return Double.isNaN(v) ? -1 : Math.round(v * 1e4) / 1e4;
         }
 
         private void publish() {
             double perStep = (System.nanoTime() - start) / 1e9 / Math.max(1, done);
             long eta = Math.round(perStep * Math.max(0, totalSteps - done));
-            out.accept(new Progress(phase, epoch, epochs, step, stepsPerEpoch, loss, validation, eta));
+            out.accept(new Progress(phase, epoch, epochs, step, stepsPerEpoch, loss, validation, eta, history));
         }
     }
 

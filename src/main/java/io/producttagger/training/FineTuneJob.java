@@ -19,6 +19,7 @@ import java.util.Map;
  * @param loss the last step's loss, null before the first
  * @param validationAccuracy the last epoch's validation top-1, null before the first
  * @param etaSeconds estimated seconds left, null when unknown
+ * @param history every finished epoch (loss and validation accuracy), oldest first; empty before the first
  * @param model the target model name
  * @param version the published version on success
  * @param report the evaluation report on success
@@ -29,8 +30,13 @@ import java.util.Map;
  */
 public record FineTuneJob(String id, String state, Map<String, Object> request, String upload, String phase,
         int epoch, int epochs, int step, int stepsPerEpoch, Double loss, Double validationAccuracy, Long etaSeconds,
-        String model, String version, Map<String, Object> report, List<Map<String, String>> skipped, String error,
+        List<FineTune.EpochPoint> history, String model, String version, Map<String, Object> report, List<Map<String, String>> skipped, String error,
         String created, String updated) {
+
+    /** Reads a missing history (a job file written before there was one) as empty. */
+    public FineTuneJob {
+        history = history == null ? List.of() : List.copyOf(history);
+    }
 
     /** Waiting for the trainer thread. */
     public static final String QUEUED = "queued";
@@ -53,7 +59,7 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
     /** Returns a copy in another state with an error message (null for none). */
     public FineTuneJob withState(String newState, String newError, String now) {
         return new FineTuneJob(id, newState, request, upload, phase, epoch, epochs, step, stepsPerEpoch, loss,
-                validationAccuracy, etaSeconds, model, version, report, skipped, newError, created, now);
+                validationAccuracy, etaSeconds, history, model, version, report, skipped, newError, created, now);
     }
 
     /** Returns a copy with the given progress. */
@@ -61,13 +67,14 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
         return new FineTuneJob(id, RUNNING, request, upload, p.phase(), p.epoch(), p.epochs(), p.step(),
                 p.stepsPerEpoch(), Double.isNaN(p.loss()) ? null : p.loss(),
                 Double.isNaN(p.validationAccuracy()) ? null : p.validationAccuracy(),
-                p.etaSeconds() < 0 ? null : p.etaSeconds(), model, version, report, skipped, error, created, now);
+                p.etaSeconds() < 0 ? null : p.etaSeconds(), p.history(), model, version, report, skipped, error,
+                created, now);
     }
 
     /** Returns a copy that succeeded with the outcome. */
     public FineTuneJob withOutcome(FineTune.Outcome o, String now) {
         return new FineTuneJob(id, SUCCEEDED, request, upload, phase, epoch, epochs, step, stepsPerEpoch, loss,
-                validationAccuracy, 0L, o.manifest().name(), o.manifest().version(), o.report(),
+                validationAccuracy, 0L, history, o.manifest().name(), o.manifest().version(), o.report(),
                 o.skipped().stream().map(s -> Map.of("file", s.file(), "reason", s.reason())).toList(), null,
                 created, now);
     }

@@ -132,7 +132,7 @@ public final class FineTuneJobs implements AutoCloseable {
         described.put("validationFraction", request.validationFraction());
         described.put("color", request.color());
         FineTuneJob job = new FineTuneJob(id, FineTuneJob.QUEUED, described, upload, null, 0,
-                request.headOnlyEpochs() + request.epochs(), 0, 0, null, null, null, request.name(), null, null,
+                request.headOnlyEpochs() + request.epochs(), 0, 0, null, null, null, List.of(), request.name(), null, null,
                 null, null, now, now);
         AtomicBoolean cancel = new AtomicBoolean();
         cancels.put(id, cancel);

@@ -8,18 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.producttagger.TestSupport;
 import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelManifest;
-import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneFixtures;
 import io.producttagger.training.FineTuneJob;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.UploadFolders;
-import io.producttagger.vision.ImageDecoder;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -54,6 +49,7 @@ class AdminServerTest {
     private static FineTuneJobs jobs;
     private static AdminServer admin;
     private static TaggerServer server;
+    private static ServingStack stack;
     private static JsonObject fineTuned;
     private static List<JsonObject> events;
     private static final List<String> failuresWhileTraining = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -68,9 +64,7 @@ class AdminServerTest {
         FineTuneFixtures.photoSet(data.resolve("photos"), 12);
         FineTuneFixtures.colorSet(data.resolve("fruit"), 15, 1);
         FineTuneFixtures.photoSet(data.resolve("few"), 4);
-        config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), Map.of("server.port", "0",
-                "server.host", "127.0.0.1", "admin.port", "0", "model.zoo", zoo.toString(),
-                "finetune.data-root", data.toString()));
+        config = ServingStack.config(zoo, data, TOKEN);
         // a job the previous process was running when it died
         Files.createDirectories(config.fineTune().jobsDir());
         Files.writeString(config.fineTune().jobsDir().resolve("crashed.json"), """
@@ -84,23 +78,17 @@ class AdminServerTest {
                     .put("created", java.time.Instant.parse("2019-01-01T00:00:00Z").plusSeconds(60L * i).toString())
                     .put("updated", "2019-02-01T00:00:00Z").encode());
         }
-        registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(config.vision().maxPixels()),
-                Classifier.Observer.NONE);
-        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                config.fineTune().threads()),
-                config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
-        admin = AdminServer.start(config, jobs, new Promotions(registry));
-        server = TaggerServer.start(config, registry);
+        stack = new ServingStack(config);
+        registry = stack.registry;
+        jobs = stack.jobs;
+        admin = stack.admin;
+        server = stack.server;
         TestSupport.awaitReady(server);
     }
 
     @AfterAll
     static void stop() {
-        admin.close();
-        jobs.close();
-        server.close();
-        registry.close();
+        stack.close();
     }
 
     private static HttpRequest.Builder adminRequest(String path) {
@@ -203,6 +191,38 @@ class AdminServerTest {
                 && e.getDouble("loss") != null && e.getValue("etaSeconds") != null), "progress events: " + events);
         assertEquals("1", registry.store().servingVersion("fashion").orElseThrow(),
                 "a fine-tuned version does not serve until promoted");
+    }
+
+    @Test
+    void aJobCarriesOnePointPerFinishedEpochForTheCurves() throws Exception {
+        JsonObject job = fineTuned();
+        JsonArray history = job.getJsonArray("history");
+        assertEquals(6, history.size(), job.encodePrettily());
+        for (int i = 0; i < history.size(); i++) {
+            JsonObject point = history.getJsonObject(i);
+            assertEquals(i + 1, point.getInteger("epoch"));
+            assertEquals(i < 3 ? "head" : "full", point.getString("phase"));
+            assertTrue(point.getDouble("loss") >= 0 && point.getDouble("validationAccuracy") >= 0, point.encode());
+        }
+        assertTrue(events.stream().anyMatch(e -> "running".equals(e.getString("state"))
+                && !e.getJsonArray("history").isEmpty()),
+                "events carry the curve so far");
+    }
+
+    @Test
+    void adminModelListingShowsEveryModelItsServingVersionAndKind() throws Exception {
+        HttpResponse<String> r = send(adminRequest("/admin/v1/models").GET());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject body = new JsonObject(r.body());
+        assertEquals("fashion", body.getString("default"));
+        Map<String, String> kinds = body.getJsonArray("models").stream().map(m -> (JsonObject) m)
+                .collect(Collectors.toMap(m -> m.getString("name"), m -> m.getString("kind")));
+        assertEquals("classifier", kinds.get("fashion"));
+        assertEquals("backbone", kinds.get(FineTuneFixtures.BACKBONE));
+        JsonObject fashion = body.getJsonArray("models").stream().map(m -> (JsonObject) m)
+                .filter(m -> m.getString("name").equals("fashion")).findFirst().orElseThrow();
+        assertEquals(registry.store().servingVersion("fashion").orElseThrow(), fashion.getString("servingVersion"));
+        assertTrue(fashion.getJsonArray("versions").getJsonObject(0).getJsonObject("metrics").containsKey("top1"));
     }
 
     @Test
