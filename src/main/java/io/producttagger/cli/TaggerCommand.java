@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "product-tagger", mixinStandardHelpOptions = true, version = "product-tagger 0.1.0",
         description = "Tags product photos with catalog categories using a CNN (DJL + MXNet, OpenCV).",
         subcommands = {ServeCommand.class, ClassifyCommand.class, TrainCommand.class,
-                EvalCommand.class, ModelsCommand.class, BenchCommand.class, TagCommand.class})
+                EvalCommand.class, ModelsCommand.class, BenchCommand.class, TagCommand.class,
+                CeilingCommand.class})
 public final class TaggerCommand {
 
     @Option(names = "--config", paramLabel = "FILE",
