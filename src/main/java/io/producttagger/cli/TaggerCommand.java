@@ -1,5 +1,6 @@
 package io.producttagger.cli;
 
+import io.producttagger.catalog.CatalogException;
 import io.producttagger.config.OfflineMode;
 import io.producttagger.config.TaggerConfig;
 import java.nio.file.Path;
@@ -51,20 +52,12 @@ public final class TaggerCommand {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new TaggerCommand());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("error: " + message(ex));
+            cmd.getErr().println("error: " + CatalogException.describe(ex));
             if (System.getenv("TAGGER_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }
             return ExitCodes.FAILURE;
         });
         return cli;
-    }
-
-    private static String message(Throwable ex) {
-        Throwable t = ex;
-        while (t.getMessage() == null && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.security.AccessControlException;
 
@@ -39,6 +40,9 @@ final class ImageBytes {
         try {
             Path path = new Path(file);
             FileSystem fs = path.getFileSystem(conf);
+            if (fs instanceof LocalFileSystem local) {
+                fs = local.getRaw(); // no checksum files to look for next to every image
+            }
             FileStatus status = fs.getFileStatus(path);
             if (status.getLen() > maxBytes) {
                 throw new CatalogException.ImageFailed("file is " + status.getLen() + " bytes; the limit is " + maxBytes

@@ -96,7 +96,9 @@ record JobInput(Dataset<Row> rows, List<StructField> extras, String kind) {
                         when(col("path").startsWith(prefix), col("path").substr(prefix.length() + 1, Integer.MAX_VALUE))
                                 .otherwise(col("path")).as("id"),
                         col("path"),
-                        col("path").as(FILE));
+                        col("path").as(FILE))
+                // binaryFile plans a task per few dozen files as if it read them; only their paths are read here
+                .coalesce(Math.max(1, spark.sparkContext().defaultParallelism()));
         return new JobInput(rows, List.of(), "folder");
     }
 

@@ -110,7 +110,7 @@ public final class TagSparkCommand implements Callable<Integer> {
                 cmd.getErr().println("error: " + ex.getMessage());
                 return 2;
             }
-            cmd.getErr().println("error: " + message(ex));
+            cmd.getErr().println("error: " + CatalogException.describe(ex));
             if (System.getenv("TAGGER_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }
@@ -151,7 +151,7 @@ public final class TagSparkCommand implements Callable<Integer> {
             String copies = executorEngineCache.isEmpty() ? System.getProperty("java.io.tmpdir")
                     + "/product-tagger-models" : executorEngineCache + "/models";
             ModelRef ref = ModelRef.parse(model, config.model());
-            ModelStore store = new ModelLocation(zoo, ref.name(), "", copies).localStore(hadoopConf(spark));
+            ModelStore store = new ModelLocation(zoo, ref.name(), "", copies).localStore(TagSparkJob.hadoopSettings(spark));
             ModelRef resolved = store.resolve(model, config.model());
             store.manifest(resolved.name(), resolved.version()); // an unknown model fails before any task starts
             TagJobSettings job = new TagJobSettings(new ModelLocation(zoo, resolved.name(), resolved.version(), copies),
@@ -159,8 +159,9 @@ public final class TagSparkCommand implements Callable<Integer> {
                     ompThreads, config.vision().maxPixels(), config.server().maxBodyBytes(), executorEngineCache);
             TagSparkJob.Summary s = TagSparkJob.run(spark, new TagSparkJob.Request(input, output, fmt, overwrite,
                     partitions, imagesPerPartition, job), err);
-            out.printf("done: tagged %d, failed %d of %d in %.1f s, %.1f images/s (%d partitions) -> %s%n", s.tagged(),
-                    s.failed(), s.total(), s.seconds(), s.imagesPerSecond(), s.partitions(), output);
+            out.printf(java.util.Locale.ROOT, "done: tagged %d, failed %d of %d in %.1f s (%.1f s of it listing), "
+                    + "%.1f images/s (%d partitions) -> %s%n", s.tagged(), s.failed(), s.total(), s.seconds(),
+                    s.listingSeconds(), s.imagesPerSecond(), s.partitions(), output);
             out.flush();
             return s.failed() > 0 ? 3 : 0;
         } catch (ModelException.UnknownModel e) {
@@ -170,19 +171,5 @@ public final class TagSparkCommand implements Callable<Integer> {
                 spark.stop();
             }
         }
-    }
-
-    private static Map<String, String> hadoopConf(SparkSession spark) {
-        Map<String, String> m = new LinkedHashMap<>();
-        spark.sparkContext().hadoopConfiguration().forEach(e -> m.put(e.getKey(), e.getValue()));
-        return m;
-    }
-
-    private static String message(Throwable ex) {
-        Throwable t = ex;
-        while (t.getMessage() == null && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 }

@@ -43,9 +43,10 @@ final class TagSparkJob {
      * @param tagged images tagged
      * @param failed images that failed (their rows carry the error)
      * @param partitions partitions tagged
-     * @param seconds wall time of the tagging job (listing and counting included)
+     * @param seconds wall time of the run (listing and counting included)
+     * @param listingSeconds of that, listing the folder or reading the manifest and counting its rows
      */
-    record Summary(long total, long tagged, long failed, int partitions, double seconds) {
+    record Summary(long total, long tagged, long failed, int partitions, double seconds, double listingSeconds) {
         /** Returns images per second. */
         double imagesPerSecond() {
             return seconds > 0 ? (tagged + failed) / seconds : 0;
@@ -63,13 +64,12 @@ final class TagSparkJob {
         // is listed or the manifest read once, not for the count and again for the tagging.
         Dataset<Row> listed = in.rows().persist(StorageLevel.MEMORY_AND_DISK());
         long total = listed.count();
+        double listingSeconds = (System.nanoTime() - start) / 1e9;
         int partitions = r.partitions() > 0 ? r.partitions()
                 : (int) Math.max(spark.sparkContext().defaultParallelism(), Math.min(Integer.MAX_VALUE,
                         (total + r.imagesPerPartition() - 1) / r.imagesPerPartition()));
-        Map<String, String> conf = new HashMap<>();
-        spark.sparkContext().hadoopConfiguration().forEach(e -> conf.put(e.getKey(), e.getValue()));
         Broadcast<Map<String, String>> hadoopConf = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(conf);
+                .broadcast(hadoopSettings(spark));
         LongAccumulator tagged = spark.sparkContext().longAccumulator("images tagged");
         LongAccumulator failed = spark.sparkContext().longAccumulator("images failed");
         Dataset<Row> rows = listed.repartition(partitions).mapPartitions(
@@ -90,7 +90,18 @@ final class TagSparkJob {
             progress.shutdownNow();
             listed.unpersist();
         }
-        return new Summary(total, tagged.value(), failed.value(), partitions, (System.nanoTime() - start) / 1e9);
+        return new Summary(total, tagged.value(), failed.value(), partitions, (System.nanoTime() - start) / 1e9,
+                listingSeconds);
+    }
+
+    /**
+     * Returns the session's Hadoop settings (file systems, credentials) as a plain map, which Spark can ship to
+     * executors where its {@code Configuration} cannot go.
+     */
+    static Map<String, String> hadoopSettings(SparkSession spark) {
+        Map<String, String> settings = new HashMap<>();
+        spark.sparkContext().hadoopConfiguration().forEach(e -> settings.put(e.getKey(), e.getValue()));
+        return settings;
     }
 
     /** One progress line: partitions done of the running stage, images counted so far (as tasks finish), rate. */

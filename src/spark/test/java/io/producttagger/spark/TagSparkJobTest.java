@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.producttagger.CommandRun;
 import io.producttagger.catalog.CatalogRun;
 import io.producttagger.catalog.CatalogSource;
 import io.producttagger.catalog.InProcessTagger;
@@ -19,8 +20,6 @@ import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.training.FashionMnist;
 import io.producttagger.training.PhotoSetGenerator;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The Spark job on a real local[2] Spark with the real MXNet engine and the committed model, compared with
@@ -63,20 +61,11 @@ class TagSparkJobTest {
         spark.stop();
     }
 
-    /** The outcome of a command run. */
-    private record Cli(int exitCode, String out, String err) {}
-
-    private static Cli tagSpark(String... args) {
+    private static CommandRun tagSpark(String... args) {
         List<String> argv = new ArrayList<>(List.of("--set", "engine.cache=" + ENGINE_CACHE,
                 "--executor-engine-cache", ENGINE_CACHE.toString()));
         argv.addAll(List.of(args));
-        CommandLine cli = TagSparkCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(argv.toArray(String[]::new));
-        return new Cli(code, out.toString(), err.toString());
+        return CommandRun.of(TagSparkCommand.commandLine(), argv);
     }
 
     /** Writes photo-like images (JPEG and PNG) made from the committed test set, and a CSV manifest of them. */
@@ -129,7 +118,7 @@ class TagSparkJobTest {
         Path manifest = manifest(40, "item-broken,images/broken.jpg,sku-x", "item-missing,images/nowhere.jpg,sku-y");
         Path out = dir.resolve("tags.parquet");
 
-        Cli r = tagSpark("--master", "local[2]", "--top-k", "3", manifest.toString(), out.toString());
+        CommandRun r = tagSpark("--master", "local[2]", "--top-k", "3", manifest.toString(), out.toString());
 
         assertEquals(3, r.exitCode(), "some images failed: " + r.out() + r.err());
         assertTrue(r.out().contains("tagged 40, failed 2 of 42"), r.out());
@@ -170,7 +159,7 @@ class TagSparkJobTest {
                 images.resolve("shoes"));
         Path out = dir.resolve("tags-csv");
 
-        Cli first = tagSpark("--format", "csv", "--top-k", "2", images.toString(), out.toString());
+        CommandRun first = tagSpark("--format", "csv", "--top-k", "2", images.toString(), out.toString());
         assertEquals(0, first.exitCode(), first.err());
         List<Row> rows = spark.read().option("header", "true").csv(out.toString()).collectAsList();
         assertEquals(6, rows.size());
@@ -181,12 +170,12 @@ class TagSparkJobTest {
             assertFalse(row.getString(2).isEmpty(), row.toString());
         }
 
-        Cli again = tagSpark("--format", "csv", images.toString(), out.toString());
+        CommandRun again = tagSpark("--format", "csv", images.toString(), out.toString());
         assertEquals(2, again.exitCode(), again.err());
         assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
         assertEquals(6, spark.read().option("header", "true").csv(out.toString()).count(), "the result stays");
 
-        Cli overwrite = tagSpark("--format", "jsonl", "--overwrite", images.toString(), out.toString());
+        CommandRun overwrite = tagSpark("--format", "jsonl", "--overwrite", images.toString(), out.toString());
         assertEquals(0, overwrite.exitCode(), overwrite.err());
         assertEquals(6, spark.read().json(out.toString()).count());
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
@@ -197,12 +186,12 @@ class TagSparkJobTest {
         Path manifest = manifest(2);
         Path out = dir.resolve("never");
 
-        Cli unknown = tagSpark("--model", "nosuchmodel", manifest.toString(), out.toString());
+        CommandRun unknown = tagSpark("--model", "nosuchmodel", manifest.toString(), out.toString());
         assertEquals(1, unknown.exitCode(), unknown.err());
         assertTrue(unknown.err().contains("nosuchmodel"), unknown.err());
 
         Path noPaths = Files.writeString(dir.resolve("bad.csv"), "id,file\na,images/00000.jpg\n");
-        Cli bad = tagSpark(noPaths.toString(), out.toString());
+        CommandRun bad = tagSpark(noPaths.toString(), out.toString());
         assertEquals(2, bad.exitCode(), bad.err());
         assertTrue(bad.err().contains("'path' column"), bad.err());
         assertFalse(Files.exists(out), "nothing written");
