@@ -77,7 +77,7 @@ public final class TagSparkCommand implements Callable<Integer> {
     private int ompThreads = 1;
 
     @Option(names = "--executor-engine-cache", paramLabel = "DIR", description = "where executors extract the MXNet "
-            + "natives (default: their java.io.tmpdir/product-tagger-djl; engine.cache is the driver's)")
+            + "natives (default: their java.io.tmpdir/product-tagger-djl; in local mode engine.cache, as the CLI's)")
     private String executorEngineCache = "";
 
     @Option(names = "--master", description = "Spark master when not run by spark-submit, e.g. local[*]")
@@ -154,9 +154,12 @@ public final class TagSparkCommand implements Callable<Integer> {
             ModelStore store = new ModelLocation(zoo, ref.name(), "", copies).localStore(TagSparkJob.hadoopSettings(spark));
             ModelRef resolved = store.resolve(model, config.model());
             store.manifest(resolved.name(), resolved.version()); // an unknown model fails before any task starts
+            // In local mode the executor is this JVM: it extracts the natives where the CLI does (engine.cache).
+            String executorCache = executorEngineCache.isEmpty() && spark.sparkContext().isLocal()
+                    ? config.engineCache().toAbsolutePath().toString() : executorEngineCache;
             TagJobSettings job = new TagJobSettings(new ModelLocation(zoo, resolved.name(), resolved.version(), copies),
                     topK != null ? topK : config.inference().topK(), threshold, config.inference().maxBatch(),
-                    ompThreads, config.vision().maxPixels(), config.server().maxBodyBytes(), executorEngineCache);
+                    ompThreads, config.vision().maxPixels(), config.server().maxBodyBytes(), executorCache);
             TagSparkJob.Summary s = TagSparkJob.run(spark, new TagSparkJob.Request(input, output, fmt, overwrite,
                     partitions, imagesPerPartition, job), err);
             out.printf(java.util.Locale.ROOT, "done: tagged %d, failed %d of %d in %.1f s (%.1f s of it listing), "
