@@ -15,6 +15,20 @@ ensure_jar() {
   fi
 }
 
+# The Spark job's jar (src/spark) and the class path of the Spark it is compiled against (scope provided: a
+# cluster brings its own), rebuilt when missing or older than the sources they come from.
+SPARK_JAR="$ROOT/target/spark/product-tagger-spark.jar"
+SPARK_CLASSPATH_FILE="$ROOT/target/spark/spark.classpath"
+ensure_spark_jar() {
+  if [ ! -f "$SPARK_JAR" ] || [ ! -f "$SPARK_CLASSPATH_FILE" ] \
+    || [ -n "$(find "$ROOT/src/main" "$ROOT/src/spark" -newer "$SPARK_JAR" -print -quit)" ]; then
+    echo "building $SPARK_JAR ..." >&2
+    (cd "$ROOT" && mvn -B -q -f src/spark/pom.xml -DskipTests package \
+      && mvn -B -q -f src/spark/pom.xml dependency:build-classpath -Dmdep.includeScope=provided \
+        -Dmdep.outputFile="$SPARK_CLASSPATH_FILE" >/dev/null) || { echo "build failed" >&2; exit 1; }
+  fi
+}
+
 tagger() {
   java ${JAVA_OPTS:-} -jar "$JAR" "$@"
 }

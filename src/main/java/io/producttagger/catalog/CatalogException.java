@@ -18,6 +18,18 @@ public class CatalogException extends RuntimeException {
     }
 
     /**
+     * Returns what a person should read of a failure: the first message along its chain of causes (a wrapper
+     * such as Spark's or a future's often has none of its own), else its type.
+     */
+    public static String describe(Throwable failure) {
+        Throwable t = failure;
+        while (t.getMessage() == null && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /**
      * The input or output given on the command line cannot be used (missing, unknown format, an existing
      * output without resume or overwrite); the CLI maps it to a usage error.
      */

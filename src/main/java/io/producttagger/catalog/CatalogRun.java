@@ -72,9 +72,10 @@ public final class CatalogRun {
      * @param seconds wall time of the run
      * @param failures the first failures ({@code id: error})
      * @param cancelled whether the run was cancelled before the end
+     * @param cpuSeconds CPU time the process used during the run (every thread), NaN if unknown
      */
     public record Summary(long total, long skipped, long tagged, long failed, long previousFailed, double seconds,
-            List<String> failures, boolean cancelled) {
+            List<String> failures, boolean cancelled, double cpuSeconds) {
         /** Copies the failures. */
         public Summary {
             failures = List.copyOf(failures);
@@ -83,6 +84,12 @@ public final class CatalogRun {
         /** Returns the images per second of this run (tagged and failed). */
         public double imagesPerSecond() {
             return seconds > 0 ? (tagged + failed) / seconds : 0;
+        }
+
+        /** Returns the CPU milliseconds one image of this run cost (tagged and failed), NaN if unknown. */
+        public double cpuMsPerImage() {
+            long n = tagged + failed;
+            return n > 0 ? 1000 * cpuSeconds / n : Double.NaN;
         }
 
         /** Returns whether every row of the output carries labels. */
@@ -117,6 +124,7 @@ public final class CatalogRun {
      */
     public Summary run(CatalogSource source) {
         long start = System.nanoTime();
+        double cpu = ProcessCpu.seconds();
         long total = source.count();
         ResultWriter.Existing existing = writer.existing();
         Set<String> done = existing.doneIds();
@@ -172,7 +180,7 @@ public final class CatalogRun {
         }
         long n = written.get();
         return new Summary(total, skipped, n - failed.get(), failed.get(), existing.failed(),
-                (System.nanoTime() - start) / 1e9, failures, cancelled);
+                (System.nanoTime() - start) / 1e9, failures, cancelled, ProcessCpu.seconds() - cpu);
     }
 
     private CompletableFuture<Tagging> start(CatalogItem item) {

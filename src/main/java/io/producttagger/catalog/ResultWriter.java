@@ -186,8 +186,12 @@ public final class ResultWriter implements AutoCloseable {
         return List.copyOf(h);
     }
 
-    /** Renames an input column that would clash with a result column. */
-    private static String outputName(String column) {
+    /**
+     * Returns the output name of an input column: {@code input_} before a name that would clash with a result
+     * column ({@code id}, {@code labels}, {@code label_1}, ...), the name itself otherwise. The Spark job names its
+     * columns the same way.
+     */
+    public static String outputName(String column) {
         return RESERVED.contains(column) || column.matches("(label|score)_\\d+") ? "input_" + column : column;
     }
 

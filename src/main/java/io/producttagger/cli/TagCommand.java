@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -71,8 +72,8 @@ final class TagCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     private int retries = RemoteTagger.Retries.defaults().maxRetries();
 
-    @Option(names = "--threads", description = "threads that read and decode (default: the number of cores, "
-            + "${DEFAULT-VALUE})")
+    @Option(names = "--threads", description = "in-process: lanes, threads that each read, decode and score their "
+            + "own batches; with --server: threads that read (default: the number of cores, ${DEFAULT-VALUE})")
     private int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--top-k", paramLabel = "K", description = "labels per image (default: inference.top-k)")
@@ -139,12 +140,9 @@ final class TagCommand implements Callable<Integer> {
                     window = threads * 4;
                 } else {
                     serving.warmUp();
-                    tagger = new InProcessTagger(serving, threads, maxFileBytes, k, threshold);
-                    TaggerConfig.Inference inf = config.inference();
-                    // Enough decoded images to keep every inference worker's batches full, never more than the
-                    // queue.
-                    window = Math.max(1, Math.min(inf.queueCapacity(),
-                            threads * 2 + inf.workers() * inf.maxBatch() * 2));
+                    InProcessTagger.Settings lanes = laneSettings(config, threads, k, threshold);
+                    tagger = new InProcessTagger(serving, lanes);
+                    window = lanes.window();
                 }
             }
             // The output is opened only once the tagger works, so a wrong --model leaves no file behind.
@@ -156,6 +154,15 @@ final class TagCommand implements Callable<Integer> {
                 registry.close();
             }
         }
+    }
+
+    /**
+     * Returns the lanes of in-process tagging: {@code threads} lanes, batches of {@code inference.max-batch}, one
+     * OpenMP thread each (the lanes fill the cores), files up to {@code server.max-body-bytes}.
+     */
+    static InProcessTagger.Settings laneSettings(TaggerConfig config, int threads, int topK, double threshold) {
+        return new InProcessTagger.Settings(threads, config.inference().maxBatch(), 1, config.server().maxBodyBytes(),
+                topK, threshold);
     }
 
     private ResultWriter openWriter(OutputFormat fmt, int k, CatalogSource source, ResultWriter.Mode mode,
@@ -197,9 +204,10 @@ final class TagCommand implements Callable<Integer> {
                 // the JVM is already exiting; the hook has done its job
             }
         }
-        out.printf("%s: tagged %d, failed %d, skipped %d (already in the output) of %d in %.1f s, %.1f images/s -> "
-                + "%s%n", s.cancelled() ? "interrupted" : "done", s.tagged(), s.failed(), s.skipped(), s.total(),
-                s.seconds(), s.imagesPerSecond(), writer.output());
+        out.printf(Locale.ROOT, "%s: tagged %d, failed %d, skipped %d (already in the output) of %d in %.1f s, %.1f "
+                + "images/s, %.2f CPU-ms per image -> %s%n", s.cancelled() ? "interrupted" : "done", s.tagged(),
+                s.failed(), s.skipped(), s.total(), s.seconds(), s.imagesPerSecond(), s.cpuMsPerImage(),
+                writer.output());
         out.flush();
         if (s.failed() > 0 || s.previousFailed() > 0) {
             PrintWriter err = spec.commandLine().getErr();

@@ -1,5 +1,6 @@
 package io.producttagger.cli;
 
+import io.producttagger.catalog.CatalogException;
 import io.producttagger.config.OfflineMode;
 import io.producttagger.config.TaggerConfig;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "product-tagger", mixinStandardHelpOptions = true, version = "product-tagger 0.1.0",
         description = "Tags product photos with catalog categories using a CNN (DJL + MXNet, OpenCV).",
         subcommands = {ServeCommand.class, ClassifyCommand.class, TrainCommand.class,
-                EvalCommand.class, ModelsCommand.class, BenchCommand.class, TagCommand.class})
+                EvalCommand.class, ModelsCommand.class, BenchCommand.class, TagCommand.class,
+                CeilingCommand.class})
 public final class TaggerCommand {
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -50,20 +52,12 @@ public final class TaggerCommand {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new TaggerCommand());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("error: " + message(ex));
+            cmd.getErr().println("error: " + CatalogException.describe(ex));
             if (System.getenv("TAGGER_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }
             return ExitCodes.FAILURE;
         });
         return cli;
-    }
-
-    private static String message(Throwable ex) {
-        Throwable t = ex;
-        while (t.getMessage() == null && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 }

@@ -1,7 +1,6 @@
 package io.producttagger.model;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -184,15 +183,7 @@ public final class Classifier implements AutoCloseable {
      * Returns the {@code k} best labels with a probability of at least {@code threshold}, best first.
      */
     public List<LabelScore> top(float[] probabilities, int k, double threshold) {
-        List<String> labels = model.manifest().labels();
-        List<LabelScore> all = new ArrayList<>(labels.size());
-        for (int i = 0; i < probabilities.length; i++) {
-            if (probabilities[i] >= threshold) {
-                all.add(new LabelScore(labels.get(i), probabilities[i]));
-            }
-        }
-        all.sort(Comparator.comparingDouble(LabelScore::score).reversed());
-        return all.subList(0, Math.min(k, all.size()));
+        return LabelScore.top(model.manifest().labels(), probabilities, k, threshold);
     }
 
     /** Stops accepting work, finishes what is queued, and stops the workers. */

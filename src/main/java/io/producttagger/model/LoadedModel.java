@@ -5,6 +5,8 @@ import ai.djl.inference.Predictor;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
+import io.producttagger.vision.ImageDecoder;
+import io.producttagger.vision.ImagePipeline;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -57,6 +59,15 @@ public final class LoadedModel implements AutoCloseable {
     /** Returns the DJL model (for fine-tuning from its parameters). */
     public Model djlModel() {
         return model;
+    }
+
+    /**
+     * Returns this version's image pipeline: the decoder in front of the preprocessing its manifest declares,
+     * at its input size. Every way of tagging builds its pipeline here, so they all see the same pixels.
+     */
+    public ImagePipeline pipeline(ImageDecoder decoder) {
+        ModelManifest.InputSpec in = manifest.input();
+        return new ImagePipeline(decoder, manifest.preprocessing(), in.width(), in.height(), in.channels());
     }
 
     /** Creates a scorer for the calling thread. */

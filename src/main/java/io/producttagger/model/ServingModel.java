@@ -33,9 +33,7 @@ public final class ServingModel implements AutoCloseable {
     public ServingModel(LoadedModel model, ImageDecoder decoder, Classifier.Settings settings,
             Classifier.Observer observer) {
         this.model = model;
-        ModelManifest m = model.manifest();
-        this.pipeline = new ImagePipeline(decoder, m.preprocessing(), m.input().width(), m.input().height(),
-                m.input().channels());
+        this.pipeline = model.pipeline(decoder);
         this.classifier = new Classifier(model, settings, observer);
     }
 
@@ -57,6 +55,16 @@ public final class ServingModel implements AutoCloseable {
     /** Decodes and preprocesses on the calling thread (never an event loop). */
     public ImagePipeline.Processed preprocess(byte[] bytes) {
         return pipeline.process(bytes);
+    }
+
+    /**
+     * Creates a batch classifier over this version for the calling thread (bulk tagging: one per thread that
+     * decodes and scores its own batches); the caller closes it, the model stays open.
+     *
+     * @param maxBatch most images scored at once
+     */
+    public BatchClassifier newBatchClassifier(int maxBatch) {
+        return new BatchClassifier(model, pipeline, maxBatch);
     }
 
     /** Queues a preprocessed image and completes with its best labels. */

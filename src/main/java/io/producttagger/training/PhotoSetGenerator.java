@@ -50,11 +50,27 @@ public final class PhotoSetGenerator {
     public record Entry(String path, int label) {}
 
     private final long seed;
+    private final double megapixels;
+    private final boolean jpegOnly;
 
     /** Creates a generator; the same seed always makes the same photos. */
     public PhotoSetGenerator(long seed) {
+        this(seed, 0, false);
+    }
+
+    /**
+     * Creates a generator of camera-sized photos, for benchmarks at a given resolution.
+     *
+     * @param seed the same seed always makes the same photos
+     * @param megapixels when positive, every photo has this many megapixels (the product keeps its place on the
+     *     canvas) and sensor-like noise, as a camera's JPEG carries; 0 for the 400-1200 px products
+     * @param jpegOnly whether the one photo in five that would be a PNG is a JPEG too
+     */
+    public PhotoSetGenerator(long seed, double megapixels, boolean jpegOnly) {
         OpenCv.load();
         this.seed = seed;
+        this.megapixels = megapixels;
+        this.jpegOnly = jpegOnly;
     }
 
     /**
@@ -68,6 +84,10 @@ public final class PhotoSetGenerator {
         Mat ink = new Mat(side, side, CvType.CV_8UC1);
         ink.put(0, 0, pixels);
         int big = 400 + r.nextInt(801);
+        if (megapixels > 0) {
+            // margins add 10-70% per side, 40% on average; the canvas is scaled to the exact size below
+            big = (int) Math.round(Math.sqrt(megapixels * 1e6) / 1.4);
+        }
         Mat inkBig = new Mat();
         Imgproc.resize(ink, inkBig, new Size(big, big), 0, 0, Imgproc.INTER_LINEAR);
         ink.release();
@@ -104,9 +124,14 @@ public final class PhotoSetGenerator {
         Mat canvas = new Mat(big + top + bottom, big + left + right, CvType.CV_8UC3, bg);
         item.copyTo(canvas.submat(new Rect(left, top, big, big)));
         item.release();
+        if (megapixels > 0) {
+            canvas = cameraSized(canvas, megapixels, r.nextLong());
+        }
 
         Photo out;
-        if (r.nextInt(5) == 0) {
+        // the draw happens either way, so jpegOnly changes no other photo's pixels
+        boolean png = r.nextInt(5) == 0 && !jpegOnly;
+        if (png) {
             out = new Photo(OpenCv.encode(canvas, ".png", Imgcodecs.IMWRITE_PNG_COMPRESSION, 1), "png", 1);
         } else {
             int quality = 60 + r.nextInt(36);
@@ -159,6 +184,26 @@ public final class PhotoSetGenerator {
         return entries;
     }
 
+    /**
+     * Scales a canvas (released) to {@code megapixels} and adds the faint noise of a camera sensor, which is what
+     * makes a camera's JPEG costly to entropy-decode; smooth synthetic pixels would decode unrealistically fast.
+     */
+    private static Mat cameraSized(Mat canvas, double megapixels, long noiseSeed) {
+        double scale = Math.sqrt(megapixels * 1e6 / ((double) canvas.width() * canvas.height()));
+        Mat sized = new Mat();
+        Imgproc.resize(canvas, sized, new Size(Math.round(canvas.width() * scale), Math.round(canvas.height() * scale)),
+                0, 0, Imgproc.INTER_LINEAR);
+        canvas.release();
+        Mat noise = new Mat(sized.size(), sized.type());
+        Core.setRNGSeed((int) noiseSeed);
+        Core.randn(noise, 0, 4);
+        Core.add(sized, noise, sized);
+        Core.randn(noise, 0, 4);
+        Core.subtract(sized, noise, sized);
+        noise.release();
+        return sized;
+    }
+
     /** The stored pixels for an orientation: rotated so that applying the orientation makes them upright. */
     private static Mat storedFor(Mat upright, int orientation) {
         if (orientation == 1) {
@@ -187,14 +232,17 @@ public final class PhotoSetGenerator {
     }
 
     /**
-     * Command line: {@code [--data DIR] [--out DIR] [--count N] [--seed S]}; defaults
-     * {@code test-images/fashion-mnist}, {@code target/photo-set}, 10000, 42.
+     * Command line: {@code [--data DIR] [--out DIR] [--count N] [--seed S] [--megapixels M] [--jpeg-only]};
+     * defaults {@code test-images/fashion-mnist}, {@code target/photo-set}, 10000, 42, the 400-1200 px products,
+     * one PNG in five.
      */
     public static void main(String[] args) {
         Path data = Path.of("test-images/fashion-mnist");
         Path out = Path.of("target/photo-set");
         int count = 10_000;
         long seed = 42;
+        double megapixels = 0;
+        boolean jpegOnly = false;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -202,13 +250,18 @@ public final class PhotoSetGenerator {
                 case "--out" -> out = Path.of(required(args[i], v));
                 case "--count" -> count = Integer.parseInt(required(args[i], v));
                 case "--seed" -> seed = Long.parseLong(required(args[i], v));
+                case "--megapixels" -> megapixels = Double.parseDouble(required(args[i], v));
+                case "--jpeg-only" -> {
+                    jpegOnly = true;
+                    continue;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; usage: [--data DIR] [--out DIR] [--count N] [--seed S]");
+                        + "; usage: [--data DIR] [--out DIR] [--count N] [--seed S] [--megapixels M] [--jpeg-only]");
             }
             i++;
         }
         long t0 = System.nanoTime();
-        List<Entry> written = new PhotoSetGenerator(seed).write(FashionMnist.test(data), count, out);
+        List<Entry> written = new PhotoSetGenerator(seed, megapixels, jpegOnly).write(FashionMnist.test(data), count, out);
         System.out.printf(Locale.ROOT, "wrote %d photos and %s to %s in %.1f s%n", written.size(), LABELS_CSV, out,
                 (System.nanoTime() - t0) / 1e9);
     }

@@ -1,5 +1,6 @@
 package io.producttagger.catalog;
 
+import io.producttagger.CommandRun;
 import io.producttagger.TestSupport;
 import io.producttagger.cli.TaggerCommand;
 import io.producttagger.config.TaggerConfig;
@@ -11,8 +12,6 @@ import io.producttagger.training.FashionMnist;
 import io.producttagger.training.LabeledImages;
 import io.producttagger.training.ModelTraining;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine;
 
 /**
  * Test fixtures for catalog runs: a tiny throwaway model trained once per test JVM (so the tests do not depend
@@ -93,23 +91,14 @@ final class CatalogFixtures {
         }
     }
 
-    /** The outcome of a CLI run. */
-    record Cli(int exitCode, String out, String err) {}
-
     /** Runs {@code product-tagger [config flags] tag ARGS} in this JVM, with the tiny model. */
-    static Cli tag(String... args) {
+    static CommandRun tag(String... args) {
         List<String> argv = new ArrayList<>();
         config(Map.of()); // trains the model if needed
         argv.addAll(List.of("--set", "model.zoo=" + zoo(), "--set", "model.name=" + MODEL, "--set",
                 "engine.cache=" + Path.of("target/djl-cache").toAbsolutePath(), "tag"));
         argv.addAll(List.of(args));
-        CommandLine cli = TaggerCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(argv.toArray(String[]::new));
-        return new Cli(code, out.toString(), err.toString());
+        return CommandRun.of(TaggerCommand.commandLine(), argv);
     }
 
     /** Reads an output's lines (without the trailing empty one). */

@@ -1,5 +1,6 @@
 package io.producttagger.catalog;
 
+import io.producttagger.CommandRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +46,7 @@ class InProcessTaggingTest {
         CatalogFixtures.photos(photos.resolve("a"), "jpg", 12, 12, 120, "jpg");
         CatalogFixtures.photos(photos.resolve("b"), "png", 8, 8, 90, "png");
         Path out = dir.resolve("tags.csv");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q", "--top-k", "3");
+        CommandRun r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q", "--top-k", "3");
         assertEquals(ExitCodes.OK, r.exitCode(), r.err());
         assertTrue(r.out().contains("tagged 20, failed 0"), r.out());
         List<List<String>> rows = CatalogFixtures.csvRows(out);
@@ -69,7 +70,7 @@ class InProcessTaggingTest {
         }
         Path manifest = Files.writeString(dir.resolve("catalog.jsonl"), m);
         Path out = dir.resolve("tags.jsonl");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(manifest.toString(), "-o", out.toString(), "-q");
+        CommandRun r = CatalogFixtures.tag(manifest.toString(), "-o", out.toString(), "-q");
         assertEquals(ExitCodes.OK, r.exitCode(), r.err());
         Set<String> ids = new HashSet<>();
         for (String line : CatalogFixtures.lines(out)) {
@@ -92,7 +93,7 @@ class InProcessTaggingTest {
         }
         Path manifest = Files.writeString(dir.resolve("catalog.csv"), m);
         Path out = dir.resolve("tags.csv");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(manifest.toString(), "-o", out.toString(), "-q", "--top-k", "1");
+        CommandRun r = CatalogFixtures.tag(manifest.toString(), "-o", out.toString(), "-q", "--top-k", "1");
         assertEquals(ExitCodes.OK, r.exitCode(), r.err());
         List<List<String>> rows = CatalogFixtures.csvRows(out);
         assertEquals(4, rows.size());
@@ -109,7 +110,7 @@ class InProcessTaggingTest {
         Files.write(photos.resolve("broken.jpg"), "this is not a jpeg".getBytes(StandardCharsets.UTF_8));
         Files.write(photos.resolve("empty.png"), new byte[0]);
         Path out = dir.resolve("tags.csv");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q");
+        CommandRun r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q");
         assertEquals(ExitCodes.PARTIAL, r.exitCode(), r.out() + r.err());
         assertTrue(r.out().contains("tagged 5, failed 2"), r.out());
         assertTrue(r.err().contains("broken.jpg"), "failures are listed: " + r.err());
@@ -133,7 +134,7 @@ class InProcessTaggingTest {
         assertEquals(ExitCodes.USAGE, CatalogFixtures.tag(dir.toString(), "-o", out.toString(), "--format", "xml")
                 .exitCode());
         Files.writeString(out, "id\n");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(dir.toString(), "-o", out.toString());
+        CommandRun r = CatalogFixtures.tag(dir.toString(), "-o", out.toString());
         assertEquals(ExitCodes.USAGE, r.exitCode());
         assertTrue(r.err().contains("--resume"), r.err());
     }
@@ -142,7 +143,7 @@ class InProcessTaggingTest {
     void anUnknownModelFailsBeforeCreatingTheOutput() {
         CatalogFixtures.photos(dir.resolve("photos"), "p", 1, 1, 60, "jpg");
         Path out = dir.resolve("tags.csv");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(dir.resolve("photos").toString(), "-o", out.toString(),
+        CommandRun r = CatalogFixtures.tag(dir.resolve("photos").toString(), "-o", out.toString(),
                 "--model", "nosuchmodel");
         assertEquals(ExitCodes.FAILURE, r.exitCode(), r.err());
         assertFalse(Files.exists(out), "a rerun with the right model needs neither --resume nor --overwrite");
@@ -159,7 +160,7 @@ class InProcessTaggingTest {
             CatalogSource source = CatalogSource.open(photos, json);
             AtomicReference<CatalogRun> run = new AtomicReference<>();
             CatalogRun.Summary first;
-            try (InProcessTagger tagger = new InProcessTagger(model, 2, 1 << 20, 3, 0);
+            try (InProcessTagger tagger = new InProcessTagger(model, new InProcessTagger.Settings(2, 16, 1, 1 << 20, 3, 0));
                     ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, 3, List.of(),
                             ResultWriter.Mode.CREATE, json)) {
                 run.set(new CatalogRun(tagger, writer, new CatalogRun.Settings(8, 5), new CatalogRun.Listener() {
@@ -177,7 +178,7 @@ class InProcessTaggingTest {
             Files.writeString(out, "{\"id\":\"p-0119.jpg\",\"path\":\"pho", StandardOpenOption.APPEND);
 
             CatalogRun.Summary second;
-            try (InProcessTagger tagger = new InProcessTagger(model, 2, 1 << 20, 3, 0);
+            try (InProcessTagger tagger = new InProcessTagger(model, new InProcessTagger.Settings(2, 16, 1, 1 << 20, 3, 0));
                     ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, 3, List.of(),
                             ResultWriter.Mode.RESUME, json)) {
                 second = new CatalogRun(tagger, writer, new CatalogRun.Settings(8, 5), CatalogRun.Listener.NONE)

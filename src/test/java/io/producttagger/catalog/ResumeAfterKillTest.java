@@ -1,5 +1,6 @@
 package io.producttagger.catalog;
 
+import io.producttagger.CommandRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,7 +71,7 @@ class ResumeAfterKillTest {
         Files.writeString(out, "p-9999.jpg," + photos + "/p-9999.jpg,Bag,0.5", StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
 
-        CatalogFixtures.Cli resumed = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "--resume", "-q");
+        CommandRun resumed = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "--resume", "-q");
         assertEquals(ExitCodes.OK, resumed.exitCode(), resumed.out() + resumed.err());
         assertTrue(resumed.out().contains("skipped " + rowsAtKill), resumed.out());
 

@@ -1,5 +1,6 @@
 package io.producttagger.catalog;
 
+import io.producttagger.CommandRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,7 +59,7 @@ class ServerModeTest {
         CatalogFixtures.photos(photos, "q", 10, 10, 90, "png");
         Path remote = dir.resolve("remote.csv");
         Path local = dir.resolve("local.csv");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(photos.toString(), "-o", remote.toString(), "-q", "--server",
+        CommandRun r = CatalogFixtures.tag(photos.toString(), "-o", remote.toString(), "-q", "--server",
                 url(), "--concurrency", "4");
         assertEquals(ExitCodes.OK, r.exitCode(), r.err());
         assertEquals(ExitCodes.OK, CatalogFixtures.tag(photos.toString(), "-o", local.toString(), "-q").exitCode());
@@ -83,7 +84,7 @@ class ServerModeTest {
         CatalogFixtures.photos(photos, "good", 3, 3, 100, "jpg");
         Files.write(photos.resolve("broken.jpg"), "not a jpeg".getBytes(StandardCharsets.UTF_8));
         Path out = dir.resolve("remote.jsonl");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q", "--server",
+        CommandRun r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q", "--server",
                 url());
         assertEquals(ExitCodes.PARTIAL, r.exitCode(), r.out() + r.err());
         List<String> lines = CatalogFixtures.lines(out);
@@ -97,7 +98,7 @@ class ServerModeTest {
         Path photos = dir.resolve("photos");
         CatalogFixtures.photos(photos, "p", 3, 3, 100, "jpg");
         Path out = dir.resolve("remote.csv");
-        CatalogFixtures.Cli r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q", "--server",
+        CommandRun r = CatalogFixtures.tag(photos.toString(), "-o", out.toString(), "-q", "--server",
                 url(), "--model", "nosuchmodel");
         assertEquals(ExitCodes.FAILURE, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains("404"), r.err());

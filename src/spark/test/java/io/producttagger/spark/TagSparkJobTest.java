@@ -1,0 +1,199 @@
+package io.producttagger.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.producttagger.CommandRun;
+import io.producttagger.catalog.CatalogRun;
+import io.producttagger.catalog.CatalogSource;
+import io.producttagger.catalog.InProcessTagger;
+import io.producttagger.catalog.OutputFormat;
+import io.producttagger.catalog.ResultWriter;
+import io.producttagger.config.OfflineMode;
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.Classifier;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.training.FashionMnist;
+import io.producttagger.training.PhotoSetGenerator;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark job on a real local[2] Spark with the real MXNet engine and the committed model, compared with
+ * {@code tag} in-process on the same images.
+ */
+class TagSparkJobTest {
+
+    private static final Path ENGINE_CACHE = Path.of("target/djl-cache").toAbsolutePath();
+    private static SparkSession spark;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, String> skus = new HashMap<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startSpark() {
+        OfflineMode.enforce(ENGINE_CACHE);
+        spark = SparkSession.builder().master("local[2]").appName("TagSparkJobTest")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    private static CommandRun tagSpark(String... args) {
+        List<String> argv = new ArrayList<>(List.of("--set", "engine.cache=" + ENGINE_CACHE,
+                "--executor-engine-cache", ENGINE_CACHE.toString()));
+        argv.addAll(List.of(args));
+        return CommandRun.of(TagSparkCommand.commandLine(), argv);
+    }
+
+    /** Writes photo-like images (JPEG and PNG) made from the committed test set, and a CSV manifest of them. */
+    private Path manifest(int count, String... extraLines) throws Exception {
+        Path images = dir.resolve("images");
+        List<PhotoSetGenerator.Entry> entries = new PhotoSetGenerator(3)
+                .write(FashionMnist.test(Path.of("test-images/fashion-mnist")), count, images);
+        StringBuilder csv = new StringBuilder("id,path,sku\n");
+        for (PhotoSetGenerator.Entry e : entries) {
+            csv.append("item-").append(e.path()).append(",images/").append(e.path()).append(",sku-")
+                    .append(e.label()).append('\n');
+            skus.put("item-" + e.path(), "sku-" + e.label());
+        }
+        for (String line : extraLines) {
+            csv.append(line).append('\n');
+            skus.put(line.split(",")[0], line.split(",")[2]);
+        }
+        return Files.writeString(dir.resolve("catalog.csv"), csv);
+    }
+
+    /** Runs {@code tag} in-process (the CLI's lanes, run and writer) on the manifest; returns top label by id. */
+    private Map<String, String> tagInProcess(Path manifest) throws Exception {
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString()));
+        Path out = dir.resolve("in-process.jsonl");
+        try (ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE)) {
+            var model = registry.resolve(null);
+            CatalogSource source = CatalogSource.open(manifest, json);
+            InProcessTagger.Settings lanes = new InProcessTagger.Settings(2, config.inference().maxBatch(), 1,
+                    config.server().maxBodyBytes(), 3, 0);
+            try (InProcessTagger tagger = new InProcessTagger(model, lanes);
+                    ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, 3, source.extraColumns(),
+                            ResultWriter.Mode.CREATE, json)) {
+                new CatalogRun(tagger, writer, new CatalogRun.Settings(lanes.window(), 5), CatalogRun.Listener.NONE)
+                        .run(source);
+            }
+        }
+        Map<String, String> top = new HashMap<>();
+        for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+            JsonNode row = json.readTree(line);
+            top.put(row.path("id").asText(), row.path("labels").path(0).path("label").asText(null));
+        }
+        return top;
+    }
+
+    @Test
+    void tagsAManifestWithABrokenImageLikeTagInProcess() throws Exception {
+        Path images = dir.resolve("images");
+        Files.createDirectories(images);
+        Files.writeString(images.resolve("broken.jpg"), "this is not a jpeg");
+        Path manifest = manifest(40, "item-broken,images/broken.jpg,sku-x", "item-missing,images/nowhere.jpg,sku-y");
+        Path out = dir.resolve("tags.parquet");
+
+        CommandRun r = tagSpark("--master", "local[2]", "--top-k", "3", manifest.toString(), out.toString());
+
+        assertEquals(3, r.exitCode(), "some images failed: " + r.out() + r.err());
+        assertTrue(r.out().contains("tagged 40, failed 2 of 42"), r.out());
+        assertTrue(Files.exists(out.resolve("_SUCCESS")), "committed");
+        List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+        assertEquals(42, rows.size(), "one row per manifest row");
+        assertEquals(42, rows.stream().map(row -> row.getString(row.fieldIndex("id"))).distinct().count());
+        Map<String, String> expected = tagInProcess(manifest);
+        for (Row row : rows) {
+            String id = row.getString(row.fieldIndex("id"));
+            String error = row.getString(row.fieldIndex("error"));
+            List<Row> labels = row.getList(row.fieldIndex("labels"));
+            assertEquals(skus.get(id), row.getString(row.fieldIndex("sku")), "the manifest's other columns travel");
+            if (id.equals("item-broken") || id.equals("item-missing")) {
+                assertNotNull(error, id);
+                assertTrue(labels.isEmpty(), id);
+                assertEquals("", row.getString(row.fieldIndex("model")));
+                continue;
+            }
+            assertNull(error, id);
+            assertEquals(3, labels.size(), id);
+            assertEquals("fashion", row.getString(row.fieldIndex("model")));
+            assertEquals(expected.get(id), labels.get(0).getString(0), "same top label as tag in-process for " + id);
+            assertTrue(labels.get(0).getDouble(1) >= labels.get(1).getDouble(1), "best label first");
+        }
+        Row broken = rows.stream().filter(row -> row.getString(0).equals("item-broken")).findFirst().orElseThrow();
+        assertTrue(broken.getString(broken.fieldIndex("error")).toLowerCase().contains("jpeg"),
+                broken.getString(broken.fieldIndex("error")));
+        Row missing = rows.stream().filter(row -> row.getString(0).equals("item-missing")).findFirst().orElseThrow();
+        assertTrue(missing.getString(missing.fieldIndex("error")).startsWith("file not found"),
+                missing.getString(missing.fieldIndex("error")));
+    }
+
+    @Test
+    void aFolderToCsvHasTheClisColumnsAndARerunRefusesOrOverwritesAsAsked() throws Exception {
+        Path images = dir.resolve("photos");
+        new PhotoSetGenerator(5).write(FashionMnist.test(Path.of("test-images/fashion-mnist")), 6,
+                images.resolve("shoes"));
+        Path out = dir.resolve("tags-csv");
+
+        CommandRun first = tagSpark("--format", "csv", "--top-k", "2", images.toString(), out.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        List<Row> rows = spark.read().option("header", "true").csv(out.toString()).collectAsList();
+        assertEquals(6, rows.size());
+        assertEquals(List.of("id", "path", "label_1", "score_1", "label_2", "score_2", "model", "version", "error"),
+                List.of(rows.get(0).schema().fieldNames()));
+        for (Row row : rows) {
+            assertTrue(row.getString(0).matches("shoes/\\d{5}\\.(jpg|png)"), "id relative to the folder: " + row);
+            assertFalse(row.getString(2).isEmpty(), row.toString());
+        }
+
+        CommandRun again = tagSpark("--format", "csv", images.toString(), out.toString());
+        assertEquals(2, again.exitCode(), again.err());
+        assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
+        assertEquals(6, spark.read().option("header", "true").csv(out.toString()).count(), "the result stays");
+
+        CommandRun overwrite = tagSpark("--format", "jsonl", "--overwrite", images.toString(), out.toString());
+        assertEquals(0, overwrite.exitCode(), overwrite.err());
+        assertEquals(6, spark.read().json(out.toString()).count());
+        assertTrue(Files.exists(out.resolve("_SUCCESS")));
+    }
+
+    @Test
+    void anUnknownModelOrAManifestWithoutPathsFailsTheRunWithAMessageAndNoOutput() throws Exception {
+        Path manifest = manifest(2);
+        Path out = dir.resolve("never");
+
+        CommandRun unknown = tagSpark("--model", "nosuchmodel", manifest.toString(), out.toString());
+        assertEquals(1, unknown.exitCode(), unknown.err());
+        assertTrue(unknown.err().contains("nosuchmodel"), unknown.err());
+
+        Path noPaths = Files.writeString(dir.resolve("bad.csv"), "id,file\na,images/00000.jpg\n");
+        CommandRun bad = tagSpark(noPaths.toString(), out.toString());
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("'path' column"), bad.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+}
