@@ -85,8 +85,13 @@ final class ChromeBrowser implements AutoCloseable {
         return ((JavascriptExecutor) driver).executeScript(script, args);
     }
 
+    /**
+     * Polls until the condition holds. A page that re-renders a section while the condition reads it leaves a stale
+     * element behind; that poll counts as "not yet" and the next one finds the new element.
+     */
     <T> T await(Duration timeout, Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(50)).until(condition);
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(50))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
     void size(int width, int height) {
