@@ -6,7 +6,6 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.producttagger.vision.PreprocessingStep;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A model family: the network a manifest's {@code architecture} declares, enough to rebuild the block its
@@ -58,9 +57,6 @@ public interface Architecture {
     /** Builds a new, untrained classifier head for the given number of labels. */
     Block buildHead(int labels);
 
-    /** Returns the length of the feature vector {@link #buildFeatures} ends in, or -1 when it depends on input. */
-    int featureSize();
-
     /**
      * Returns the architecture of a model fine-tuned from this one.
      *
@@ -88,24 +84,11 @@ public interface Architecture {
     }
 
     /**
-     * Splits a built features block (from {@link #buildFeatures}) for a fine-tune whose frozen part can be run
-     * once per image and cached: a part that stays frozen and carries no batch statistics, and the part after it
-     * that the fine-tune may train, ending in the flat feature vector. Empty when the family's features must train
-     * as a whole (e.g. batch norm statistics that have to follow the new data).
-     *
-     * @param tunableBlocks how many of the last blocks should be in the trainable part (0: only the pooling)
+     * Returns whether a fine-tune may freeze this family's whole features block and cache its output once per
+     * image, training only the head on the cached vectors: true when the features carry no batch statistics that
+     * must follow the new data. False (the default) makes the fine-tune train on images, backbone and all.
      */
-    default Optional<FeatureSplit> frozenSplit(Block features, int tunableBlocks) {
-        return Optional.empty();
+    default boolean cachesFeatures() {
+        return false;
     }
-
-    /**
-     * A features block cut in two: {@code frozen} runs once per image and its output is cached, {@code tunable}
-     * maps that output to the feature vector.
-     *
-     * @param frozen the first part, never trained by the fine-tune
-     * @param tunable the second part, trained (when it has parameters) at a low rate
-     * @param tunableBlocks how many of the family's blocks the tunable part holds
-     */
-    record FeatureSplit(Block frozen, Block tunable, int tunableBlocks) {}
 }

@@ -149,11 +149,6 @@ public record VggBn(List<Integer> widths, int convsPerStage, double dropout, int
     }
 
 
-    @Override
-    public int featureSize() {
-        return widths.get(widths.size() - 1) + colorBins;
-    }
-
     /** A colour fine-tune of a grayscale network gains a colour branch; anything else keeps the network. */
     @Override
     public Architecture fineTuned(boolean color) {
