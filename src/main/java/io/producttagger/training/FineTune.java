@@ -185,6 +185,9 @@ public final class FineTune {
         try (Model model = Model.newInstance(request.name(), Architecture.ENGINE)) {
             callerThreads = OpenMpThreads.ofCallingThread(); // the engine, and so OpenMP, is loaded now
             OpenMpThreads.limitCallingThread(threads);
+            // a new head's initial weights come from the engine's random generator: seed it, or the same request
+            // trains differently depending on what the process drew before (one job runs at a time)
+            ai.djl.engine.Engine.getEngine(Architecture.ENGINE).setRandomSeed((int) request.seed());
             // a backbone base (no labels) holds only its features; a classifier holds features and a head
             Block baseBlock = base.isBackbone() ? baseArchitecture.buildFeatures()
                     : baseArchitecture.build(base.labels().size());
