@@ -241,13 +241,26 @@ public record LabeledFolderDataset(Path folder, Map<String, List<Path>> files) {
 
     /** Returns the image's pixels at input size, or why it was skipped. */
     private Object decode(ImagePipeline pipeline, Path file, int per) {
-        String rel = folder.relativize(file).toString();
-        try {
-            byte[] px = pipeline.pixels(readInside(file));
+        return read(file, bytes -> {
+            byte[] px = pipeline.pixels(bytes);
             if (px.length != per) {
                 throw new VisionException("preprocessing gave " + px.length + " bytes, not " + per);
             }
             return px;
+        });
+    }
+
+    /**
+     * Reads one image of the data set (inside its folder, see {@link #readInside}) and turns its bytes into what
+     * the caller needs, or returns the {@link Skipped} that says why it could not be read or decoded.
+     *
+     * @param file one of {@link #files}
+     * @param decode e.g. the pipeline's pixels or tensor
+     */
+    public Object read(Path file, java.util.function.Function<byte[], ?> decode) {
+        String rel = folder.relativize(file).toString();
+        try {
+            return decode.apply(readInside(file));
         } catch (VisionException e) {
             return new Skipped(rel, e.getMessage());
         } catch (IOException e) {

@@ -65,7 +65,8 @@ public final class LabeledSetEvaluation {
             for (int start = 0; start < files.size(); start += BATCH) {
                 List<Path> batch = files.subList(start, Math.min(files.size(), start + BATCH));
                 // decoding dominates for photos: decode the batch on every core, score it on this thread
-                List<Object> decoded = batch.parallelStream().map(f -> (Object) decode(data.folder(), f)).toList();
+                List<Object> decoded = batch.parallelStream()
+                        .map(f -> data.read(f, bytes -> pipeline.process(bytes).tensor())).toList();
                 float[] chw = new float[batch.size() * per];
                 List<Integer> kept = new ArrayList<>();
                 for (int i = 0; i < batch.size(); i++) {
@@ -86,16 +87,5 @@ public final class LabeledSetEvaluation {
             }
         }
         return new Result(acc.result(), List.copyOf(skipped));
-    }
-
-    /** Returns the tensor, or the reason the image was skipped. */
-    private Object decode(Path folder, Path file) {
-        try {
-            return pipeline.process(java.nio.file.Files.readAllBytes(file)).tensor();
-        } catch (java.io.IOException e) {
-            return new LabeledFolderDataset.Skipped(folder.relativize(file).toString(), "cannot read: " + e.getMessage());
-        } catch (RuntimeException e) {
-            return new LabeledFolderDataset.Skipped(folder.relativize(file).toString(), e.getMessage());
-        }
     }
 }
