@@ -15,7 +15,6 @@ import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.ImagePipeline;
 import io.producttagger.vision.Normalization;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -69,8 +68,7 @@ final class EvalCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Evaluation e;
         List<LabeledFolderDataset.Skipped> skipped = List.of();
-        if (Files.isDirectory(data) && (Files.exists(data.resolve("t10k-images-idx3-ubyte.gz"))
-                || Files.exists(data.resolve("t10k-images-idx3-ubyte")))) {
+        if (FashionMnist.holdsTestSet(data)) {
             LabeledImages test = FashionMnist.test(data).head(limit);
             if (!test.labelNames().equals(manifest.labels())) {
                 throw new IllegalArgumentException("the data set's labels " + test.labelNames()

@@ -119,8 +119,7 @@ final class TrainCommand implements Callable<Integer> {
         var config = parent.config(Map.of());
         PrintStream out = System.out;
         ModelStore store = new ModelStore(config.modelZoo());
-        if (base != null || !java.nio.file.Files.exists(data.resolve("train-images-idx3-ubyte.gz"))
-                && !java.nio.file.Files.exists(data.resolve("train-images-idx3-ubyte"))) {
+        if (base != null || !FashionMnist.holdsTrainingSet(data)) {
             return fineTune(config, store, out, base != null ? base : config.fineTune().baseModel());
         }
         String name = this.name != null ? this.name : "fashion";

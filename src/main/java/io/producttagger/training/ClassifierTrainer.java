@@ -215,12 +215,6 @@ public final class ClassifierTrainer {
         }
     }
 
-    /** Evaluates the trainer's model (inference mode) on a labelled set. */
-    public static Evaluation evaluate(Trainer trainer, Normalization normalization, LabeledImages data,
-            int batchSize) {
-        return evaluate(trainer, TrainingSamples.images(data, normalization, Augmentation.NONE), batchSize);
-    }
-
     /** Evaluates the trainer's model (inference mode) on any labelled samples. */
     public static Evaluation evaluate(Trainer trainer, TrainingSamples data, int batchSize) {
         Model model = trainer.getModel();

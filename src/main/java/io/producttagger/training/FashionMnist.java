@@ -57,14 +57,30 @@ public final class FashionMnist {
                 LABELS);
     }
 
-    private static Path find(Path dir, String base) {
-        Path gz = dir.resolve(base + ".gz");
-        if (java.nio.file.Files.isRegularFile(gz)) {
-            return gz;
+    /** Returns whether {@code dir} holds the training IDX files ({@code train-images-idx3-ubyte}, gzipped or not). */
+    public static boolean holdsTrainingSet(Path dir) {
+        return locate(dir, "train-images-idx3-ubyte") != null;
+    }
+
+    /** Returns whether {@code dir} holds the test IDX files ({@code t10k-images-idx3-ubyte}, gzipped or not). */
+    public static boolean holdsTestSet(Path dir) {
+        return locate(dir, "t10k-images-idx3-ubyte") != null;
+    }
+
+    /** Returns {@code dir/base.gz} or {@code dir/base}, whichever is a file, or null. */
+    private static Path locate(Path dir, String base) {
+        for (Path p : new Path[] {dir.resolve(base + ".gz"), dir.resolve(base)}) {
+            if (java.nio.file.Files.isRegularFile(p)) {
+                return p;
+            }
         }
-        Path plain = dir.resolve(base);
-        if (java.nio.file.Files.isRegularFile(plain)) {
-            return plain;
+        return null;
+    }
+
+    private static Path find(Path dir, String base) {
+        Path found = locate(dir, base);
+        if (found != null) {
+            return found;
         }
         throw new TrainingException("Fashion-MNIST file " + base + "(.gz) not found in " + dir
                 + "; install it with 'apt-get install dataset-fashion-mnist' or pass --data");
