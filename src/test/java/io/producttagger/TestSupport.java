@@ -34,10 +34,43 @@ public final class TestSupport {
         // the static initialiser did the work
     }
 
-    /** Waits (up to a minute) until the server's default model is loaded and warm. */
-    public static void awaitReady(io.producttagger.http.TaggerServer server) throws InterruptedException {
+    /**
+     * Starts the service through the composition root, as {@code serve} does, and waits until its default model
+     * is loaded and warm.
+     */
+    public static io.producttagger.app.TaggerApp serve(io.producttagger.config.TaggerConfig config)
+            throws InterruptedException {
+        io.producttagger.app.TaggerApp app = io.producttagger.app.TaggerApp.serve(config);
+        try {
+            awaitReady(app);
+        } catch (AssertionError | InterruptedException e) {
+            app.close();
+            throw e;
+        }
+        return app;
+    }
+
+    /**
+     * Returns the configuration of a test service: both listeners on loopback at free ports, the admin listener
+     * off unless {@code env} holds {@code TAGGER_ADMIN_TOKEN}, then the given {@code key, value} pairs.
+     */
+    public static io.producttagger.config.TaggerConfig serviceConfig(java.util.Map<String, String> env,
+            String... pairs) {
+        java.util.Map<String, String> flags = new java.util.LinkedHashMap<>();
+        flags.put("server.port", "0");
+        flags.put("server.host", "127.0.0.1");
+        flags.put("admin.port", "0");
+        flags.put("admin.enabled", Boolean.toString(env.containsKey("TAGGER_ADMIN_TOKEN")));
+        for (int i = 0; i < pairs.length; i += 2) {
+            flags.put(pairs[i], pairs[i + 1]);
+        }
+        return io.producttagger.config.TaggerConfig.load(null, env, flags);
+    }
+
+    /** Waits (up to a minute) until the service's default model is loaded and warm. */
+    public static void awaitReady(io.producttagger.app.TaggerApp app) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!server.isReady()) {
+        while (!app.isReady()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("server did not become ready within a minute");
             }

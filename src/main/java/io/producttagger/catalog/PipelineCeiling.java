@@ -1,7 +1,7 @@
 package io.producttagger.catalog;
 
 import io.producttagger.model.BatchClassifier;
-import io.producttagger.model.Classifier;
+import io.producttagger.model.InferencePool;
 import io.producttagger.model.OpenMpThreads;
 import io.producttagger.model.ServingModel;
 import io.producttagger.vision.VisionException;
@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Measures the stages of in-process tagging one at a time, on images held in memory, in one warm JVM:
  * decoding + preprocessing on every lane, then inference alone at full batches, both as the lanes of
- * {@link InProcessTagger} run it (one OpenMP thread per lane) and as the server's batching {@link Classifier}
+ * {@link InProcessTagger} run it (one OpenMP thread per lane) and as the server's batching {@link InferencePool}
  * runs it (its workers with {@code OMP_NUM_THREADS}). The stages share the cores, so a pipeline that runs both
  * can at best spend {@code 1/decode + 1/inference} seconds per image, with the faster of the two inference
  * layouts: {@link Result#bound()}.
@@ -69,20 +69,7 @@ public final class PipelineCeiling {
         }
     }
 
-    /** Counts the batches a classifier runs; hand it to the registry that loads the measured model. */
-    public static final class BatchCounter implements Classifier.Observer {
-        private final AtomicLong batches = new AtomicLong();
-        private final AtomicLong images = new AtomicLong();
-
-        @Override
-        public void onBatch(int size, double inferenceMs) {
-            batches.incrementAndGet();
-            images.addAndGet(size);
-        }
-    }
-
     private final ServingModel model;
-    private final BatchCounter counter;
     private final InProcessTagger.Settings lanes;
     private final int classifierWindow;
     private final double seconds;
@@ -90,19 +77,17 @@ public final class PipelineCeiling {
     /**
      * Creates a measurement.
      *
-     * @param model the model, loaded with {@code counter} as its classifier's observer
-     * @param counter counts the classifier's batches
+     * @param model the model
      * @param lanes the lanes as {@code tag} runs them
      * @param classifierWindow images kept in flight to the server's classifier (at most its queue)
      * @param seconds measuring time per stage (after a warm-up of a third of it)
      */
-    public PipelineCeiling(ServingModel model, BatchCounter counter, InProcessTagger.Settings lanes,
+    public PipelineCeiling(ServingModel model, InProcessTagger.Settings lanes,
             int classifierWindow, double seconds) {
         if (classifierWindow < 1 || seconds <= 0) {
             throw new IllegalArgumentException("the window must be >= 1 and seconds > 0");
         }
         this.model = model;
-        this.counter = counter;
         this.lanes = lanes;
         this.classifierWindow = classifierWindow;
         this.seconds = seconds;
@@ -152,16 +137,16 @@ public final class PipelineCeiling {
                 }
             };
         });
-        long batches0 = counter.batches.get();
-        long images0 = counter.images.get();
+        long batches0 = model.pool().batchesRun();
+        long images0 = model.pool().imagesRun();
         feedClassifier(tensors, seconds / 3);
         long start = System.nanoTime();
         double cpu = ProcessCpu.seconds();
         long n = feedClassifier(tensors, seconds);
         double classifierCpuMs = 1000 * (ProcessCpu.seconds() - cpu) / n;
         double classifier = n / ((System.nanoTime() - start) / 1e9);
-        long batches = counter.batches.get() - batches0;
-        double meanBatch = batches == 0 ? 0 : (counter.images.get() - images0) / (double) batches;
+        long batches = model.pool().batchesRun() - batches0;
+        double meanBatch = batches == 0 ? 0 : (model.pool().imagesRun() - images0) / (double) batches;
         return new Result(images.size(), lanes.lanes(), decode[0], lanesInference[0], classifier, meanBatch,
                 encoded.size() - images.size(), decode[1], lanesInference[1], classifierCpuMs);
     }
@@ -241,7 +226,7 @@ public final class PipelineCeiling {
 
     /** Keeps the window of tensors in flight to the classifier, as a decode pool in front of it would. */
     private long feedClassifier(List<float[]> tensors, double secs) {
-        Classifier classifier = model.classifier();
+        InferencePool classifier = model.pool();
         Semaphore inFlight = new Semaphore(classifierWindow);
         AtomicLong done = new AtomicLong();
         long end = System.nanoTime() + (long) (secs * 1e9);

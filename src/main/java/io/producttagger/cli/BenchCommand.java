@@ -41,9 +41,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TaggerConfig config = parent.config(Map.of());
+        Components components = parent.components(Map.of());
+        TaggerConfig config = components.config();
         PrintWriter out = spec.commandLine().getOut();
-        ModelStore store = new ModelStore(config.modelZoo());
+        ModelStore store = components.store();
         ModelRef ref = store.resolve(model, config.model());
         String name = ref.name();
         String version = ref.version();

@@ -70,7 +70,8 @@ final class CeilingCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--threads, --limit, --max-mb and --seconds must be "
                     + "positive");
         }
-        TaggerConfig config = parent.config(Map.of());
+        Components components = parent.components(Map.of());
+        TaggerConfig config = components.config();
         PrintWriter out = spec.commandLine().getOut();
         List<byte[]> images;
         try {
@@ -78,9 +79,8 @@ final class CeilingCommand implements Callable<Integer> {
         } catch (CatalogException.InvalidArgument e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        PipelineCeiling.BatchCounter batches = new PipelineCeiling.BatchCounter();
-        try (ModelRegistry registry = ModelRegistry.open(config, batches)) {
-            ServingModel serving = registry.resolve(model);
+        try (components; ModelRegistry.Lease lease = components.registry().acquire(model)) {
+            ServingModel serving = lease.model();
             serving.warmUp();
             InProcessTagger.Settings lanes = TagCommand.laneSettings(config, threads, 1, 0);
             TaggerConfig.Inference inf = config.inference();
@@ -91,7 +91,7 @@ final class CeilingCommand implements Callable<Integer> {
                     images.size(), bytes / 1e6, serving.id(), threads, lanes.maxBatch(), inf.workers(),
                     System.getenv("MXNET_ENGINE_TYPE"), System.getenv("OMP_NUM_THREADS"));
             out.flush();
-            PipelineCeiling.Result r = new PipelineCeiling(serving, batches, lanes, classifierWindow, seconds)
+            PipelineCeiling.Result r = new PipelineCeiling(serving, lanes, classifierWindow, seconds)
                     .measure(images);
             out.printf("decode+preprocess %.1f images/s; inference: lanes %.1f images/s, server classifier %.1f "
                     + "images/s (mean batch %.1f)%s%n", r.decodePerSecond(), r.lanesInferencePerSecond(),

@@ -1,7 +1,5 @@
 package io.producttagger.cli;
 
-import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.LabelScore;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
@@ -42,12 +40,12 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TaggerConfig config = parent.config(Map.of());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int failed = 0;
-        try (ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE)) {
-            ServingModel serving = registry.resolve(model);
+        try (Components components = parent.components(Map.of());
+                ModelRegistry.Lease lease = components.registry().acquire(model)) {
+            ServingModel serving = lease.model();
             for (Path file : files) {
                 try {
                     ServingModel.Tagging t = serving.tag(Files.readAllBytes(file), topK, 0);

@@ -11,7 +11,6 @@ import io.producttagger.training.FashionMnist;
 import io.producttagger.training.LabeledFolderDataset;
 import io.producttagger.training.LabeledImages;
 import io.producttagger.training.LabeledSetEvaluation;
-import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.ImagePipeline;
 import io.producttagger.vision.Normalization;
 import java.io.PrintWriter;
@@ -58,9 +57,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        TaggerConfig config = parent.config(Map.of());
+        Components components = parent.components(Map.of());
+        TaggerConfig config = components.config();
         PrintWriter out = spec.commandLine().getOut();
-        ModelStore store = new ModelStore(config.modelZoo());
+        ModelStore store = components.store();
         ModelRef ref = store.resolve(model, config.model());
         String name = ref.name();
         String version = ref.version();
@@ -80,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
                 e = ClassifierTrainer.evaluate(scorer::score, norm, test, 100);
             }
         } else {
-            ImagePipeline pipeline = new ImagePipeline(new ImageDecoder(config.vision().maxPixels()),
+            ImagePipeline pipeline = new ImagePipeline(components.decoder(),
                     manifest.preprocessing(), manifest.input().width(), manifest.input().height(),
                     manifest.input().channels());
             try (LoadedModel loaded = LoadedModel.load(store, name, version);

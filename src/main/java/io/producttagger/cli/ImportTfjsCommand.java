@@ -1,8 +1,6 @@
 package io.producttagger.cli;
 
-import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelManifest;
-import io.producttagger.model.ModelStore;
 import io.producttagger.model.tfjs.BackboneImport;
 import java.nio.file.Path;
 import java.util.Map;
@@ -42,8 +40,7 @@ final class ImportTfjsCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: --input-size must be 32 to 1024, got " + inputSize);
             return ExitCodes.USAGE;
         }
-        TaggerConfig config = parent.config(Map.of());
-        ModelManifest m = new BackboneImport(new ModelStore(config.modelZoo())).importAndPublish(graph, name,
+        ModelManifest m = new BackboneImport(parent.components(Map.of()).store()).importAndPublish(graph, name,
                 inputSize);
         spec.commandLine().getOut().printf("published %s@%s: %s parameters, %d blocks, input %dx%d RGB 0..255%n",
                 m.name(), m.version(), m.training().get("parameterCount"),

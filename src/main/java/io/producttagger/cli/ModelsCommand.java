@@ -1,6 +1,5 @@
 package io.producttagger.cli;
 
-import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
 import java.io.PrintWriter;
@@ -22,15 +21,14 @@ final class ModelsCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    /** The configuration, for the subcommands. */
-    TaggerConfig config(Map<String, String> flags) {
-        return parent.config(flags);
+    /** The components, for the subcommands. */
+    Components components(Map<String, String> flags) {
+        return parent.components(flags);
     }
 
     @Override
     public Integer call() {
-        TaggerConfig config = parent.config(Map.of());
-        ModelStore store = new ModelStore(config.modelZoo());
+        ModelStore store = parent.components(Map.of()).store();
         PrintWriter out = spec.commandLine().getOut();
         for (String name : store.models()) {
             String serving = store.servingVersion(name).orElse("");

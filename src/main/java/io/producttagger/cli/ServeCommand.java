@@ -1,17 +1,5 @@
 package io.producttagger.cli;
 
-import io.producttagger.config.ConfigException;
-import io.producttagger.config.TaggerConfig;
-import io.producttagger.http.AdminServer;
-import io.producttagger.model.Promotions;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.FineTune;
-import io.producttagger.training.FineTuneJobs;
-import io.producttagger.training.UploadFolders;
-import io.producttagger.http.TaggerMetrics;
-import io.producttagger.http.TaggerServer;
-import io.producttagger.model.ModelRegistry;
-import io.producttagger.vision.ImageDecoder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,33 +39,16 @@ final class ServeCommand implements Callable<Integer> {
         if (model != null) {
             flags.put("model.name", model);
         }
-        TaggerConfig config = parent.config(flags);
-        TaggerMetrics metrics = new TaggerMetrics();
-        ModelRegistry registry = ModelRegistry.open(config, metrics.classifierObserver());
-        FineTuneJobs jobs = null;
-        AdminServer admin = null;
-        if (config.admin().enabled()) {
-            if (config.admin().token().isEmpty()) {
-                throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
-                        + "or disable it with admin.enabled=false");
-            }
-            jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                    config.fineTune().threads()),
-                    config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                    new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
-            admin = AdminServer.start(config, jobs, new Promotions(registry));
+        Components service = parent.components(flags);
+        try {
+            service.startServing();
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
         }
-        TaggerServer server = TaggerServer.start(config, registry, metrics);
         CountDownLatch stopped = new CountDownLatch(1);
-        AdminServer adminServer = admin;
-        FineTuneJobs fineTunes = jobs;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (adminServer != null) {
-                adminServer.close();
-                fineTunes.close();
-            }
-            server.close();
-            registry.close();
+            service.close();
             stopped.countDown();
         }, "shutdown"));
         stopped.await();

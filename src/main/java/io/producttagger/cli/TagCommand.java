@@ -12,8 +12,6 @@ import io.producttagger.catalog.RemoteTagger;
 import io.producttagger.catalog.ResultWriter;
 import io.producttagger.catalog.Tagger;
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
-import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -104,7 +102,8 @@ final class TagCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--threads, --concurrency and --top-k must be >= 1 and --retries >= 0");
         }
-        TaggerConfig config = parent.config(Map.of());
+        Components components = parent.components(Map.of());
+        TaggerConfig config = components.config();
         int k = topK != null ? topK : config.inference().topK();
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
@@ -120,8 +119,7 @@ final class TagCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         long maxFileBytes = config.server().maxBodyBytes();
-        ModelRegistry registry = null;
-        try {
+        try (components) {
             Tagger tagger;
             int window;
             if (server != null && !decodeOnly) {
@@ -133,8 +131,7 @@ final class TagCommand implements Callable<Integer> {
                                 defaults.requestTimeout()));
                 window = concurrency;
             } else {
-                registry = ModelRegistry.open(config, Classifier.Observer.NONE);
-                ServingModel serving = registry.resolve(model);
+                ServingModel serving = components.registry().acquire(model).model(); // held until the end
                 if (decodeOnly) {
                     tagger = new DecodeOnlyTagger(serving, threads, maxFileBytes);
                     window = threads * 4;
@@ -148,10 +145,6 @@ final class TagCommand implements Callable<Integer> {
             // The output is opened only once the tagger works, so a wrong --model leaves no file behind.
             try (tagger; ResultWriter writer = openWriter(fmt, k, source, mode, json)) {
                 return run(source, writer, tagger, window, out);
-            }
-        } finally {
-            if (registry != null) {
-                registry.close();
             }
         }
     }

@@ -6,6 +6,7 @@ import io.producttagger.config.TaggerConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,10 +27,18 @@ public final class TaggerCommand {
             description = "set a configuration key, e.g. --set server.port=9090 (repeatable)")
     private Map<String, String> settings = new LinkedHashMap<>();
 
+    private final Function<TaggerConfig, Components> assembly;
     private TaggerConfig loaded;
+    private Components components;
 
-    /** Creates the command (picocli instantiates it). */
-    public TaggerCommand() {}
+    /**
+     * Creates the command.
+     *
+     * @param assembly builds the components from the loaded configuration (the composition root)
+     */
+    public TaggerCommand(Function<TaggerConfig, Components> assembly) {
+        this.assembly = assembly;
+    }
 
     /**
      * Returns the configuration: defaults, file, environment, then {@code --set} and the given command flags.
@@ -48,9 +57,24 @@ public final class TaggerCommand {
         return loaded;
     }
 
-    /** Builds the command line with the project's error handling. */
-    public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new TaggerCommand());
+    /**
+     * Returns the components built from {@link #config(Map) the configuration} (loading it with
+     * {@code commandFlags} first if no command has yet); built once, closed by the command that asked.
+     */
+    Components components(Map<String, String> commandFlags) {
+        if (components == null) {
+            components = assembly.apply(config(commandFlags));
+        }
+        return components;
+    }
+
+    /**
+     * Builds the command line with the project's error handling.
+     *
+     * @param assembly the composition root: builds the components from the loaded configuration
+     */
+    public static CommandLine commandLine(Function<TaggerConfig, Components> assembly) {
+        CommandLine cli = new CommandLine(new TaggerCommand(assembly));
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("error: " + CatalogException.describe(ex));
             if (System.getenv("TAGGER_DEBUG") != null) {

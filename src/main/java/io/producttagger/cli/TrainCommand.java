@@ -116,9 +116,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var config = parent.config(Map.of());
+        Components components = parent.components(Map.of());
+        TaggerConfig config = components.config();
         PrintStream out = System.out;
-        ModelStore store = new ModelStore(config.modelZoo());
+        ModelStore store = components.store();
         if (base != null || !FashionMnist.holdsTrainingSet(data)) {
             return fineTune(config, store, out, base != null ? base : config.fineTune().baseModel());
         }

@@ -29,9 +29,71 @@ import java.util.TreeMap;
  * @param vision decoding limits
  * @param admin the authenticated admin listener
  * @param fineTune fine-tune jobs
+ * @param engine the MXNet engine's thread settings, read from their own environment variables
  */
 public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server server, Inference inference,
-        Vision vision, Admin admin, FineTune fineTune) {
+        Vision vision, Admin admin, FineTune fineTune, Engine engine) {
+
+    /**
+     * The MXNet engine's settings. The natives read them from the environment when they load, before any
+     * configuration file could apply, so they are set there (as {@code scripts/lib.sh} and the Dockerfile do) and
+     * checked and reported here: a malformed value is refused at start, and {@code serve} logs both.
+     *
+     * @param ompThreads {@code OMP_NUM_THREADS}: OpenMP threads per operator, or 0 when unset (MXNet then uses
+     *     every core)
+     * @param engineType {@code MXNET_ENGINE_TYPE} ({@value #ENGINE_TYPES}), or empty when unset (MXNet's default,
+     *     ThreadedEnginePerDevice)
+     */
+    public record Engine(int ompThreads, String engineType) {
+        /** The engine types MXNet 1.9 knows. */
+        public static final String ENGINE_TYPES = "NaiveEngine, ThreadedEngine, ThreadedEnginePerDevice";
+
+        /**
+         * Reads both from the environment.
+         *
+         * @throws ConfigException when a value is malformed
+         */
+        public static Engine fromEnvironment(Map<String, String> env) {
+            String omp = env.getOrDefault("OMP_NUM_THREADS", "").trim();
+            int threads = 0;
+            if (!omp.isEmpty()) {
+                try {
+                    threads = Integer.parseInt(omp);
+                } catch (NumberFormatException e) {
+                    threads = -1;
+                }
+                if (threads < 1 || threads > 1024) {
+                    throw new ConfigException("OMP_NUM_THREADS must be a whole number from 1 to 1024, got '" + omp
+                            + "' (environment)");
+                }
+            }
+            String type = env.getOrDefault("MXNET_ENGINE_TYPE", "").trim();
+            if (!type.isEmpty() && !List.of(ENGINE_TYPES.split(", ")).contains(type)) {
+                throw new ConfigException("MXNET_ENGINE_TYPE must be one of " + ENGINE_TYPES + ", got '" + type
+                        + "' (environment)");
+            }
+            return new Engine(threads, type);
+        }
+
+        /** Returns both settings as a log line states them. */
+        public String describe() {
+            return "OMP_NUM_THREADS=" + (ompThreads == 0 ? "(unset: every core)" : ompThreads)
+                    + ", MXNET_ENGINE_TYPE=" + (engineType.isEmpty() ? "(unset: ThreadedEnginePerDevice)" : engineType);
+        }
+
+        /**
+         * Returns a warning when the settings oversubscribe the cores: inference workers times OpenMP threads
+         * beyond the cores make MXNet's OpenMP barriers wait for descheduled threads (README, Performance).
+         */
+        public java.util.Optional<String> warning(int cores, int workers) {
+            int perWorker = ompThreads == 0 ? cores : ompThreads;
+            if (workers * perWorker > cores) {
+                return java.util.Optional.of(workers + " inference workers x " + perWorker + " OpenMP threads exceed "
+                        + "the " + cores + " cores; set OMP_NUM_THREADS to cores / inference.workers");
+            }
+            return java.util.Optional.empty();
+        }
+    }
 
     /**
      * The admin listener ({@code /admin/v1}): fine-tunes, promotion, rollback; every call needs the bearer token.
@@ -90,8 +152,12 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param maxDelayMs longest a queued image waits for others to join its batch
      * @param queueCapacity images that may wait; beyond it requests get 503
      * @param topK labels returned when a request does not say
+     * @param maxOtherVersions model versions kept loaded besides each model's serving one: a request naming
+     *     {@code NAME@VERSION} loads that version, and beyond this many the least recently used one is let go once
+     *     its requests have finished
      */
-    public record Inference(int workers, int maxBatch, int maxDelayMs, int queueCapacity, int topK) {}
+    public record Inference(int workers, int maxBatch, int maxDelayMs, int queueCapacity, int topK,
+            int maxOtherVersions) {}
 
     /**
      * Image decoding.
@@ -132,6 +198,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
             new Key("inference.queue-capacity", "256", "images that may wait before requests get 503"),
             new Key("inference.top-k", "5", "labels returned by default"),
+            new Key("inference.max-other-versions", "2", "model versions kept loaded besides each model's serving "
+                    + "one (NAME@VERSION requests load them; the least recently used is let go)"),
             new Key("vision.max-pixels", "40000000", "largest image (width x height) that is decoded"),
             new Key("admin.enabled", "true", "whether the admin listener (/admin/v1) starts"),
             new Key("admin.host", "127.0.0.1", "interface the admin listener binds"),
@@ -186,7 +254,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             }
         }
         flags.forEach((k, v) -> put(values, origin, k, v.trim(), "flag --set " + k));
-        return new Reader2(values, origin).build();
+        return new Parser(values, origin).build(Engine.fromEnvironment(env));
     }
 
     /** Loads defaults only: what a zero-setup start uses. */
@@ -207,8 +275,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
     }
 
     /** Parses the merged text values into the typed record. */
-    private record Reader2(Map<String, String> values, Map<String, String> origin) {
-        TaggerConfig build() {
+    private record Parser(Map<String, String> values, Map<String, String> origin) {
+        TaggerConfig build(Engine engine) {
             return new TaggerConfig(
                     Path.of(text("model.zoo")),
                     text("model.name"),
@@ -222,7 +290,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("inference.max-batch", 1, 1024),
                             (int) number("inference.max-delay-ms", 0, 10_000),
                             (int) number("inference.queue-capacity", 1, 1_000_000),
-                            (int) number("inference.top-k", 1, 1000)),
+                            (int) number("inference.top-k", 1, 1000),
+                            (int) number("inference.max-other-versions", 0, 1000)),
                     new Vision(number("vision.max-pixels", 1, 1L << 31)),
                     new Admin(bool("admin.enabled"), text("admin.host"), (int) number("admin.port", 0, 65535),
                             values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000)),
@@ -235,7 +304,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("finetune.max-upload-files", 1, 10_000_000),
                             bool("finetune.keep-uploads"),
                             (int) number("finetune.threads", 1, 256),
-                            text("finetune.base-model")));
+                            text("finetune.base-model")),
+                    engine);
         }
 
         private boolean bool(String key) {

@@ -11,15 +11,26 @@ import java.security.NoSuchAlgorithmException;
  * {@code WWW-Authenticate: Bearer}. Both sides are hashed before a constant-time comparison, so neither the
  * token's content nor its length leaks through timing.
  */
-final class AdminAuth implements Handler<RoutingContext> {
+public final class AdminAuth implements Handler<RoutingContext>, RouteProvider {
 
     private final byte[] expected;
 
-    AdminAuth(String token) {
+    /**
+     * Creates the check.
+     *
+     * @param token the admin token ({@code admin.token}); must not be empty
+     */
+    public AdminAuth(String token) {
         if (token == null || token.isEmpty()) {
             throw new IllegalArgumentException("the admin token is empty");
         }
         this.expected = sha256(token);
+    }
+
+    /** Puts the check in front of every route added after it (the console's files, added before, stay open). */
+    @Override
+    public void addRoutes(io.vertx.ext.web.Router router) {
+        router.route().handler(this);
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code /admin/v1} call, which {@link AdminAuth} checks as it checks any client's. Install before the
  * authentication handler.
  */
-final class AdminConsoleRoutes {
+public final class AdminConsoleRoutes implements RouteProvider {
 
     /** uPlot's browser build inside its WebJar (org.webjars.npm:uplot, MIT; the version the pom names). */
     static final String UPLOT = "META-INF/resources/webjars/uplot/1.6.30/dist/";
@@ -24,7 +24,8 @@ final class AdminConsoleRoutes {
             "/admin/console/uPlot.min.js", UPLOT + "uPlot.iife.min.js",
             "/admin/console/uPlot.min.css", UPLOT + "uPlot.min.css"));
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         // a bare /admin would meet the token check; send the browser to the console instead (Vert.x matches
         // /admin/ to this route too: that one goes on to the page)
         router.get("/admin").handler(ctx -> {
@@ -38,7 +39,8 @@ final class AdminConsoleRoutes {
     }
 
     /** Returns the paths of the console's files and the redirect to it. */
-    List<String> paths() {
+    @Override
+    public List<String> filePaths() {
         List<String> paths = new java.util.ArrayList<>(assets.paths());
         paths.add(0, "/admin");
         return List.copyOf(paths);

@@ -13,17 +13,19 @@ import java.util.concurrent.Callable;
  * promote a version (loaded and warmed before the swap, so requests in flight
  * finish on the old one), roll back to the previous serving version, and read the promotion history.
  */
-final class AdminModelRoutes {
+public final class AdminModelRoutes implements RouteProvider {
 
     private final Promotions promotions;
     private final WorkerExecutor pool;
 
-    AdminModelRoutes(Promotions promotions, WorkerExecutor pool) {
+    /** Creates the routes over the promotions, running their file work on {@code pool}. */
+    public AdminModelRoutes(Promotions promotions, WorkerExecutor pool) {
         this.promotions = promotions;
         this.pool = pool;
     }
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         router.get("/admin/v1/models").handler(ctx -> respond(ctx,
                 () -> ModelRoutes.describeAll(promotions.registry())));
         router.post("/admin/v1/models/:name/versions/:version/promote").handler(ctx -> respond(ctx,

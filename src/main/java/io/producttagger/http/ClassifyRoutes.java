@@ -21,21 +21,24 @@ import java.util.Locale;
  * tagged independently. Decoding runs on a bounded worker pool, inference on the model's classifier; the
  * event loop only routes.
  */
-final class ClassifyRoutes {
+public final class ClassifyRoutes implements RouteProvider {
 
     private final TaggerConfig config;
     private final ModelRegistry registry;
     private final TaggerMetrics metrics;
     private final WorkerExecutor decodePool;
 
-    ClassifyRoutes(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics, WorkerExecutor decodePool) {
+    /** Creates the routes: models from {@code registry}, decoding on {@code decodePool}, limits from {@code config}. */
+    public ClassifyRoutes(TaggerConfig config, ModelRegistry registry, TaggerMetrics metrics,
+            WorkerExecutor decodePool) {
         this.config = config;
         this.registry = registry;
         this.metrics = metrics;
         this.decodePool = decodePool;
     }
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         router.post("/v1/classify")
                 .handler(new BodyIsRaw())
                 // no uploads directory: multipart bodies are parsed here, in memory, within the body limit
@@ -139,13 +142,18 @@ final class ClassifyRoutes {
                     + "as multipart/form-data");
         }
         Options options = Options.parse(ctx.queryParams(), fields, config.inference().topK());
-        decodePool.executeBlocking(() -> registry.resolve(options.model()), false)
-                .compose(model -> {
+        decodePool.executeBlocking(() -> registry.acquire(options.model()), false)
+                .compose(lease -> {
+                    ServingModel model = lease.model();
                     List<Future<JsonObject>> results = new ArrayList<>();
                     for (Input in : inputs) {
                         results.add(tag(ctx, model, in, options, multipart));
                     }
-                    return Future.join(results).transform(done -> Future.succeededFuture(answer(model, results)));
+                    // the version stays loaded until every image of the request is done with it
+                    return Future.join(results).transform(done -> {
+                        lease.close();
+                        return Future.succeededFuture(answer(model, results));
+                    });
                 })
                 .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
                 .onFailure(ctx::fail);

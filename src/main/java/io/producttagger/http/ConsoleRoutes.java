@@ -9,19 +9,21 @@ import java.util.Map;
  * {@code /v1/classify} and {@code /v1/models}, with its script and style under {@code /console/}. It holds no
  * admin page or script: those exist only on the admin listener ({@link AdminConsoleRoutes}).
  */
-final class ConsoleRoutes {
+public final class ConsoleRoutes implements RouteProvider {
 
     private final ConsoleAssets assets = new ConsoleAssets(Map.of(
             "/", "console/index.html",
             "/console/tagger.js", "console/tagger.js",
             "/console/console.css", "console/console.css"));
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         assets.addRoutes(router);
     }
 
     /** Returns the paths of the console's files. */
-    List<String> paths() {
+    @Override
+    public List<String> filePaths() {
         return assets.paths();
     }
 }

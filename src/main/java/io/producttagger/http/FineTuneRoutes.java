@@ -20,7 +20,7 @@ import io.vertx.ext.web.handler.BodyHandler;
  * uploading a {@code .zip} of label folders, list jobs, read one's state, follow it as Server-Sent Events,
  * cancel it.
  */
-final class FineTuneRoutes {
+public final class FineTuneRoutes implements RouteProvider {
 
     /** Largest fine-tune request body: a small JSON object. */
     static final long MAX_BODY = 64 * 1024;
@@ -45,7 +45,7 @@ final class FineTuneRoutes {
      * @param idleTimeoutMs the listener's idle timeout: an event stream writes a comment well within it, so a
      *     job that is queued or between epochs for a while does not have its stream closed as idle
      */
-    FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, String defaultBase,
+    public FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, String defaultBase,
             WorkerExecutor pool, long idleTimeoutMs) {
         this.keepAliveMs = Math.max(SSE_INTERVAL_MS, Math.min(5000, idleTimeoutMs / 3));
         this.jobs = jobs;
@@ -57,7 +57,15 @@ final class FineTuneRoutes {
         this.pool = pool;
     }
 
-    void addRoutes(Router router) {
+    /** Returns what a 413 on the admin listener says: its two body limits and how to change them. */
+    public static String bodyLimitDetail(TaggerConfig.FineTune settings) {
+        return "the request body is larger than the limit: " + MAX_BODY / 1024 + " KiB for a JSON fine-tune "
+                + "request, " + settings.maxUploadBytes() + " bytes for an archive (finetune.max-upload-bytes, "
+                + "TAGGER_FINETUNE_MAX_UPLOAD_BYTES)";
+    }
+
+    @Override
+    public void addRoutes(Router router) {
         router.post("/admin/v1/fine-tunes").consumes("application/json")
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
                 .handler(this::submit);

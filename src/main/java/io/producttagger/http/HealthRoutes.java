@@ -6,15 +6,17 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.function.BooleanSupplier;
 
 /** {@code GET /health}, {@code /health/live} and {@code /health/ready} (ready once the default model is warm). */
-final class HealthRoutes {
+public final class HealthRoutes implements RouteProvider {
 
     private final BooleanSupplier ready;
 
-    HealthRoutes(BooleanSupplier ready) {
+    /** Creates the routes; {@code ready} says whether the default model is loaded and warm. */
+    public HealthRoutes(BooleanSupplier ready) {
         this.ready = ready;
     }
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         router.get("/health/live").handler(ctx -> send(ctx, true));
         router.get("/health/ready").handler(ctx -> send(ctx, ready.getAsBoolean()));
         router.get("/health").handler(ctx -> send(ctx, ready.getAsBoolean()));

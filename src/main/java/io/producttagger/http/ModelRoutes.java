@@ -11,17 +11,19 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 
 /** {@code GET /v1/models} and {@code GET /v1/models/{name}}: what the store holds and which version serves. */
-final class ModelRoutes {
+public final class ModelRoutes implements RouteProvider {
 
     private final ModelRegistry registry;
     private final WorkerExecutor pool;
 
-    ModelRoutes(ModelRegistry registry, WorkerExecutor pool) {
+    /** Creates the routes over the registry, reading manifests on {@code pool}. */
+    public ModelRoutes(ModelRegistry registry, WorkerExecutor pool) {
         this.registry = registry;
         this.pool = pool;
     }
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         router.get("/v1/models").handler(ctx -> respond(ctx, () -> describeAll(registry)));
         router.get("/v1/models/:name").handler(ctx -> respond(ctx, () -> describe(registry,
                 ctx.pathParam("name"))));

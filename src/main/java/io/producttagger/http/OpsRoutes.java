@@ -7,7 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /** {@code GET /metrics} (Prometheus text) and {@code GET /openapi.yaml} (the API description). */
-final class OpsRoutes {
+public final class OpsRoutes implements RouteProvider {
 
     /** The classpath resource of the OpenAPI document. */
     static final String OPENAPI = "/openapi.yaml";
@@ -15,7 +15,8 @@ final class OpsRoutes {
     private final TaggerMetrics metrics;
     private final Buffer openapi;
 
-    OpsRoutes(TaggerMetrics metrics) {
+    /** Creates the routes over the metrics, with the public OpenAPI document read from the jar. */
+    public OpsRoutes(TaggerMetrics metrics) {
         this.metrics = metrics;
         this.openapi = Buffer.buffer(classpathText(OPENAPI));
     }
@@ -32,7 +33,8 @@ final class OpsRoutes {
         }
     }
 
-    void addRoutes(Router router) {
+    @Override
+    public void addRoutes(Router router) {
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
         router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")

@@ -6,16 +6,29 @@ import io.producttagger.vision.VisionException;
 import io.vertx.core.json.JsonObject;
 
 /**
- * An RFC 9457 problem: the one place where failures become HTTP statuses.
+ * An RFC 9457 problem: the one place where failures become HTTP statuses and machine-readable reasons.
+ *
+ * <p>The problem's {@code type} is {@value #TYPE_PREFIX} followed by the reason ({@code too_large},
+ * {@code unknown_model}, {@code invalid_model_name}, ...), so a client can tell problems apart without reading
+ * the detail, which is for people. An image's reason is {@link VisionException#reason()}'s code.
  *
  * @param status the HTTP status
+ * @param reason the machine-readable reason, lower case with underscores
  * @param title a short, fixed summary of the kind of problem
  * @param detail what was wrong with this request and what to do
  */
-record Problem(int status, String title, String detail) {
+record Problem(int status, String reason, String title, String detail) {
 
     /** The media type of problem bodies. */
     static final String MEDIA_TYPE = "application/problem+json";
+
+    /** What every problem {@code type} starts with; the reason follows. */
+    static final String TYPE_PREFIX = "urn:product-tagger:problem:";
+
+    /** A problem whose reason is the generic one of its status ({@code bad_request}, {@code not_found}, ...). */
+    Problem(int status, String title, String detail) {
+        this(status, reasonFor(status), title, detail);
+    }
 
     /** Seconds a client should wait before retrying an overloaded server. */
     static final int RETRY_AFTER_SECONDS = 1;
@@ -44,7 +57,7 @@ record Problem(int status, String title, String detail) {
             t = t.getCause();
         }
         if (isMalformedBody(t)) {
-            return new Problem(400, "Bad request", "the request body could not be parsed as its Content-Type "
+            return new Problem(400, "malformed_body", "Bad request", "the request body could not be parsed as its Content-Type "
                     + "says: " + t.getMessage());
         }
         if (t instanceof HttpProblem p) {
@@ -57,41 +70,46 @@ record Problem(int status, String title, String detail) {
                     + (h.getPayload() != null ? h.getPayload() : h.getMessage()) + (h.getCause() == null ? ""
                     : " (" + h.getCause().getMessage() + ")"));
         }
-        if (t instanceof VisionException.Empty) {
-            return new Problem(400, "Empty image", t.getMessage());
+        if (t instanceof VisionException v) {
+            String reason = v.reason().code();
+            if (t instanceof VisionException.Empty) {
+                return new Problem(400, reason, "Empty image", t.getMessage());
+            }
+            if (t instanceof VisionException.UnsupportedFormat) {
+                return new Problem(415, reason, "Unsupported image format", t.getMessage());
+            }
+            if (t instanceof VisionException.TooLarge) {
+                return new Problem(422, reason, "Image too large", t.getMessage());
+            }
+            return new Problem(422, reason, "Image cannot be decoded", t.getMessage());
         }
-        if (t instanceof VisionException.UnsupportedFormat) {
-            return new Problem(415, "Unsupported image format", t.getMessage());
-        }
-        if (t instanceof VisionException.TooLarge) {
-            return new Problem(422, "Image too large", t.getMessage());
-        }
-        if (t instanceof VisionException) {
-            return new Problem(422, "Image cannot be decoded", t.getMessage());
+        if (t instanceof ModelException.InvalidName) {
+            return new Problem(400, "invalid_model_name", "Invalid model name", t.getMessage());
         }
         if (t instanceof ModelException.UnknownModel) {
-            return new Problem(404, "Unknown model", t.getMessage());
+            return new Problem(404, "unknown_model", "Unknown model", t.getMessage());
         }
         if (t instanceof ModelException.NotServable) {
-            return new Problem(422, "Model cannot tag photos", t.getMessage());
+            return new Problem(422, "not_servable", "Model cannot tag photos", t.getMessage());
         }
         if (t instanceof TrainingException.Invalid) {
-            return new Problem(422, "Invalid fine-tune request", t.getMessage());
+            return new Problem(422, "invalid_fine_tune", "Invalid fine-tune request", t.getMessage());
         }
         if (t instanceof TrainingException.UnknownJob) {
-            return new Problem(404, "Unknown fine-tune job", t.getMessage());
+            return new Problem(404, "unknown_job", "Unknown fine-tune job", t.getMessage());
         }
         if (t instanceof TrainingException.QueueFull) {
-            return new Problem(503, "Fine-tune queue full", t.getMessage());
+            return new Problem(503, "queue_full", "Fine-tune queue full", t.getMessage());
         }
         if (t instanceof ModelException.NothingToRollBack) {
-            return new Problem(409, "Nothing to roll back", t.getMessage());
+            return new Problem(409, "nothing_to_roll_back", "Nothing to roll back", t.getMessage());
         }
         if (t instanceof io.vertx.core.json.DecodeException) {
-            return new Problem(400, "Bad request", "the body is not valid JSON: " + t.getMessage());
+            return new Problem(400, "malformed_json", "Bad request", "the body is not valid JSON: " + t.getMessage());
         }
         if (t instanceof ModelException.Overloaded) {
-            return new Problem(503, "Overloaded", t.getMessage() + "; retry after " + RETRY_AFTER_SECONDS + " s");
+            return new Problem(503, "overloaded", "Overloaded", t.getMessage() + "; retry after "
+                    + RETRY_AFTER_SECONDS + " s");
         }
         return new Problem(500, "Internal error", "the server failed to handle the request; see its log");
     }
@@ -120,6 +138,26 @@ record Problem(int status, String title, String detail) {
         return false;
     }
 
+    /** The generic reason of a status: what a problem says when nothing more specific is known. */
+    static String reasonFor(int status) {
+        return switch (status) {
+            case 400 -> "bad_request";
+            case 401 -> "unauthorized";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 408 -> "request_timeout";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 422 -> "unprocessable";
+            case 431 -> "header_fields_too_large";
+            case 503 -> "overloaded";
+            case 505 -> "http_version_not_supported";
+            default -> status >= 500 ? "internal_error" : "request_error";
+        };
+    }
+
     static String titleFor(int status) {
         return switch (status) {
             case 400 -> "Bad request";
@@ -140,7 +178,7 @@ record Problem(int status, String title, String detail) {
 
     /** Returns the problem as a JSON object (also used for one failed image inside a multi-image answer). */
     JsonObject toJson() {
-        return new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
+        return new JsonObject().put("type", TYPE_PREFIX + reason).put("title", title).put("status", status)
                 .put("detail", detail);
     }
 }

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * What every request on a listener goes through around routing: a request id, the request timeout, and, once
  * the answer is out, one access-log line and one count in the metrics, both with the status that was really
  * sent (a connection closed before any answer is logged as {@code closed}, not as the 200 Vert.x would report).
- * Requests refused before routing ({@link Listener}) are answered, logged and counted here too.
+ * Requests refused before routing ({@link ListenerVerticle}) are answered, logged and counted here too.
  *
  * <p>Metric labels come from closed sets, so hostile requests cannot create series: the route is one of the
  * router's path templates (or {@code unmatched}, or {@code unrouted} before routing) and the method one of the

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.producttagger.model.Classifier;
+import io.producttagger.model.InferencePool;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import java.time.Duration;
@@ -36,14 +36,14 @@ public final class TaggerMetrics {
     }
 
     /** Returns the observer to hand to the classifiers so batches are measured. */
-    public Classifier.Observer classifierObserver() {
+    public InferencePool.Observer classifierObserver() {
         return (size, ms) -> batchSize.record(size);
     }
 
     /** Exposes the total queue depth of the loaded models. */
-    void watchQueues(ModelRegistry models) {
+    public void watchQueues(ModelRegistry models) {
         Gauge.builder("tagger_queue_depth", models,
-                m -> m.loaded().stream().mapToInt(s -> s.classifier().queueDepth()).sum())
+                m -> m.loaded().stream().mapToInt(s -> s.pool().queueDepth()).sum())
                 .description("images waiting for inference").register(registry);
     }
 

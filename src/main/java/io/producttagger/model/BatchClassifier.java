@@ -12,7 +12,7 @@ import java.util.List;
  * predictor: the unit of work of bulk tagging, in the CLI's lanes and in the Spark job's tasks alike.
  *
  * <p>Bulk tagging has no latency to protect, only throughput: a thread that decodes its batch and then scores
- * it keeps exactly one runnable thread per core, where a decode pool in front of {@link Classifier}'s worker
+ * it keeps exactly one runnable thread per core, where a decode pool in front of {@link InferencePool}'s worker
  * would time-share the cores between the two and stall MXNet's OpenMP barriers whenever one of its threads is
  * descheduled. Decoding goes through the model's own {@link ImagePipeline} and ranking through
  * {@link LabelScore#top}, so the labels are those the server gives. Not thread-safe: one per thread, closed by it.

@@ -25,6 +25,19 @@ public class ModelException extends RuntimeException {
         }
     }
 
+    /**
+     * A model name or version is malformed (not 1-64 letters, digits, '_', '-' or '.'): the request is wrong,
+     * whatever the store holds.
+     */
+    public static final class InvalidName extends ModelException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with a message for people. */
+        public InvalidName(String message) {
+            super(message);
+        }
+    }
+
     /** The version exists but cannot tag photos: a backbone without labels, a base to fine-tune from. */
     public static final class NotServable extends ModelException {
         private static final long serialVersionUID = 1L;

@@ -2,39 +2,82 @@ package io.producttagger.model;
 
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.vision.ImageDecoder;
-import java.util.Collection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The models the service has loaded, by {@code name@version}, and which version of each serves.
+ * The model versions this process has loaded, by {@code name@version}, and which version of each serves.
  *
- * <p>Versions load on first use and stay loaded, so a request that resolved a version finishes on it even if
- * another version is promoted meanwhile; promotion loads and warms the new version before it swaps the
+ * <p>Callers {@link #acquire} a version for as long as they use it and close the {@link Lease} afterwards. The
+ * serving version of every model stays loaded; of the others (a request naming {@code NAME@VERSION}, a version
+ * that served before a promotion) at most {@code inference.max-other-versions} stay loaded, and beyond that the
+ * least recently used one is let go: it leaves the registry at once, so no new request gets it, and it closes (its
+ * queue drained, its workers stopped, its native memory freed) when its last lease closes. A client naming version
+ * after version therefore cannot make the process hold them all.
+ *
+ * <p>The serving version is read from the model's pointer file and read again whenever that file or the model's
+ * folder changes, so a promotion made by another process (or a version published with no pointer) is picked up
+ * by the next request. Promotion through this registry loads and warms the new version before it writes the
  * pointer, so no request waits for a load.
  */
 public final class ModelRegistry implements AutoCloseable {
 
+    /** A version in use: close it when done, so that an evicted version can be freed. */
+    public interface Lease extends AutoCloseable {
+        /** Returns the version. */
+        ServingModel model();
+
+        /** Ends this use of the version; idempotent. */
+        @Override
+        void close();
+    }
+
+    /** What the serving version of a model was, and the file times it was read at. */
+    private record Pointer(String version, FileTime pointerTime, FileTime folderTime) {}
+
+    /** One loaded (or loading) version and the leases held on it. */
+    private static final class Entry {
+        final String name;
+        final String version;
+        final CompletableFuture<ServingModel> model = new CompletableFuture<>();
+        int leases;
+        boolean evicted;
+
+        Entry(String name, String version) {
+            this.name = name;
+            this.version = version;
+        }
+    }
+
     private final ModelStore store;
     private final TaggerConfig config;
     private final ImageDecoder decoder;
-    private final Classifier.Observer observer;
-    private final Map<String, ServingModel> loaded = new ConcurrentHashMap<>();
-    private final Map<String, String> serving = new ConcurrentHashMap<>();
+    private final InferencePool.Observer observer;
+    private final int maxOtherVersions;
+    /** Access order: the first entry is the least recently acquired. Guarded by itself. */
+    private final LinkedHashMap<String, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, Pointer> serving = new ConcurrentHashMap<>();
+    private boolean closed;
 
     /** Creates a registry over a store; nothing loads until asked. */
-    public ModelRegistry(ModelStore store, TaggerConfig config, ImageDecoder decoder, Classifier.Observer observer) {
+    public ModelRegistry(ModelStore store, TaggerConfig config, ImageDecoder decoder, InferencePool.Observer observer) {
         this.store = store;
         this.config = config;
         this.decoder = decoder;
         this.observer = observer;
-    }
-
-    /** Opens a registry over the configured model zoo, decoding with the configured pixel limit. */
-    public static ModelRegistry open(TaggerConfig config, Classifier.Observer observer) {
-        return new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), observer);
+        this.maxOtherVersions = config.inference().maxOtherVersions();
     }
 
     /** Returns the store. */
@@ -48,55 +91,205 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * Resolves {@code NAME} (its serving version) or {@code NAME@VERSION}; null or blank means the default
-     * model. Loads the version if needed.
+     * Acquires {@code NAME} (its serving version) or {@code NAME@VERSION}; null or blank means the default
+     * model. Loads the version if needed (on the calling thread: never call it on an event loop).
      *
+     * @throws ModelException.InvalidName when the name or version is malformed
      * @throws ModelException.UnknownModel when the model or version does not exist
      */
-    public ServingModel resolve(String spec) {
+    public Lease acquire(String spec) {
         ModelRef ref = ModelRef.parse(spec, config.model());
-        return get(ref.name(), ref.version() != null ? ref.version() : servingVersion(ref.name()));
+        return acquire(ref.name(), ref.version() != null ? ref.version() : servingVersion(ref.name()));
     }
 
-    /** Returns the serving version of a model (pointer file, else newest). */
-    public String servingVersion(String name) {
+    /** Acquires a version, loading it on first use. */
+    public Lease acquire(String name, String version) {
+        new ModelRef(name, version); // InvalidName for a malformed part
+        servingVersion(name); // so that eviction knows whether this version serves; UnknownModel if no model
+        Entry entry;
+        boolean load = false;
+        synchronized (loaded) {
+            if (closed) {
+                throw new ModelException.Overloaded("the service is shutting down");
+            }
+            String id = name + "@" + version;
+            entry = loaded.get(id);
+            if (entry == null) {
+                entry = new Entry(name, version);
+                loaded.put(id, entry);
+                load = true;
+            }
+            entry.leases++;
+        }
+        if (load) {
+            load(entry);
+        }
+        ServingModel model;
         try {
-            return serving.computeIfAbsent(name, store::resolveVersion);
-        } catch (IllegalArgumentException e) {
-            throw new ModelException.UnknownModel(e.getMessage());
+            model = entry.model.join();
+        } catch (CompletionException e) {
+            release(entry);
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        List<ServingModel> freed = evictBeyondLimit();
+        freed.forEach(ServingModel::close);
+        return new EntryLease(entry, model);
+    }
+
+    private void load(Entry entry) {
+        try {
+            store.manifest(entry.name, entry.version); // UnknownModel if absent
+            TaggerConfig.Inference inf = config.inference();
+            entry.model.complete(new ServingModel(LoadedModel.load(store, entry.name, entry.version), decoder,
+                    new InferencePool.Settings(inf.workers(), inf.maxBatch(), inf.maxDelayMs(), inf.queueCapacity()),
+                    observer));
+        } catch (RuntimeException e) {
+            synchronized (loaded) {
+                loaded.remove(entry.name + "@" + entry.version, entry); // the next request tries again
+            }
+            entry.model.completeExceptionally(e);
         }
     }
 
-    /** Returns a loaded version, loading it on first use. */
-    public ServingModel get(String name, String version) {
-        return loaded.computeIfAbsent(name + "@" + version, id -> {
-            store.manifest(name, version); // UnknownModel if absent
-            TaggerConfig.Inference inf = config.inference();
-            return new ServingModel(LoadedModel.load(store, name, version), decoder,
-                    new Classifier.Settings(inf.workers(), inf.maxBatch(), inf.maxDelayMs(), inf.queueCapacity()),
-                    observer);
-        });
+    /** Takes the least recently used versions that do not serve out of the registry; returns those now unused. */
+    private List<ServingModel> evictBeyondLimit() {
+        List<ServingModel> freed = new ArrayList<>();
+        synchronized (loaded) {
+            int others = 0;
+            for (Entry e : loaded.values()) {
+                others += isServing(e) ? 0 : 1;
+            }
+            for (Iterator<Entry> it = loaded.values().iterator(); it.hasNext() && others > maxOtherVersions; ) {
+                Entry e = it.next();
+                if (isServing(e) || !e.model.isDone()) {
+                    continue; // a version still loading is about to be used by whoever asked for it
+                }
+                it.remove();
+                others--;
+                e.evicted = true;
+                if (e.leases == 0) {
+                    freed.add(e.model.join());
+                }
+            }
+        }
+        return freed;
+    }
+
+    private boolean isServing(Entry e) {
+        Pointer p = serving.get(e.name);
+        return p != null && p.version().equals(e.version);
+    }
+
+    private void release(Entry entry) {
+        ServingModel free = null;
+        synchronized (loaded) {
+            entry.leases--;
+            if (entry.leases == 0 && entry.evicted && entry.model.isDone()
+                    && !entry.model.isCompletedExceptionally()) {
+                free = entry.model.join();
+            }
+        }
+        if (free != null) {
+            free.close();
+        }
     }
 
     /**
-     * Makes a version the serving one: loads and warms it, writes the pointer, then swaps.
+     * Returns the serving version of a model (pointer file, else newest), read again when the pointer or the
+     * model's folder has changed since it was last read.
+     *
+     * @throws ModelException.InvalidName when the name is malformed
+     * @throws ModelException.UnknownModel when no such model exists
+     */
+    public String servingVersion(String name) {
+        new ModelRef(name, null); // InvalidName for a malformed name
+        Path dir = store.root().resolve(name);
+        FileTime pointerTime = modified(dir.resolve(ModelStore.POINTER));
+        FileTime folderTime = modified(dir);
+        Pointer known = serving.get(name);
+        if (known != null && Objects.equals(known.pointerTime(), pointerTime)
+                && Objects.equals(known.folderTime(), folderTime)) {
+            return known.version();
+        }
+        Pointer read = new Pointer(store.resolveVersion(name), pointerTime, folderTime);
+        serving.put(name, read);
+        return read.version();
+    }
+
+    private static FileTime modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes a version the serving one: loads and warms it, writes the pointer, then swaps; the version that
+     * served before becomes one of the others, let go when it is the least recently used beyond the limit.
      */
     public void promote(String name, String version) {
-        ServingModel m = get(name, version);
-        m.warmUp();
-        store.setServing(name, version);
-        serving.put(name, version);
+        try (Lease lease = acquire(name, version)) {
+            lease.model().warmUp();
+            store.setServing(name, version);
+            Path dir = store.root().resolve(name);
+            serving.put(name, new Pointer(version, modified(dir.resolve(ModelStore.POINTER)), modified(dir)));
+        }
+        evictBeyondLimit().forEach(ServingModel::close);
     }
 
-    /** Returns the loaded versions. */
-    public Collection<ServingModel> loaded() {
-        return List.copyOf(loaded.values());
+    /** Returns the versions loaded now (not those still loading). */
+    public List<ServingModel> loaded() {
+        List<ServingModel> out = new ArrayList<>();
+        synchronized (loaded) {
+            for (Entry e : loaded.values()) {
+                if (e.model.isDone() && !e.model.isCompletedExceptionally()) {
+                    out.add(e.model.join());
+                }
+            }
+        }
+        return out;
     }
 
-    /** Closes every loaded version, finishing queued work first. */
+    /** Closes every loaded version, finishing queued work first; later acquisitions are refused. */
     @Override
     public void close() {
-        loaded.values().forEach(ServingModel::close);
-        loaded.clear();
+        List<Entry> all;
+        synchronized (loaded) {
+            closed = true;
+            all = new ArrayList<>(loaded.values());
+            loaded.clear();
+        }
+        for (Entry e : all) {
+            if (e.model.isDone() && !e.model.isCompletedExceptionally()) {
+                e.model.join().close();
+            }
+        }
+    }
+
+    private final class EntryLease implements Lease {
+        private final Entry entry;
+        private final ServingModel model;
+        private boolean released;
+
+        EntryLease(Entry entry, ServingModel model) {
+            this.entry = entry;
+            this.model = model;
+        }
+
+        @Override
+        public ServingModel model() {
+            return model;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!released) {
+                released = true;
+                release(entry);
+            }
+        }
     }
 }

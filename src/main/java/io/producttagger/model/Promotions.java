@@ -65,11 +65,8 @@ public final class Promotions {
      * @throws ModelException.UnknownModel when the version does not exist
      */
     public synchronized Change promote(String name, String version) {
-        try {
-            registry.store().manifest(name, version);
-        } catch (IllegalArgumentException e) {
-            throw new ModelException.UnknownModel(e.getMessage());
-        }
+        new ModelRef(name, version); // InvalidName for a malformed part
+        registry.store().manifest(name, version);
         String from = current(name);
         registry.promote(name, version);
         History h = history(name);
@@ -111,11 +108,7 @@ public final class Promotions {
 
     /** Returns a model's history (empty when nothing was promoted through this class). */
     public History history(String name) {
-        try {
-            ModelStore.checkName("model name", name);
-        } catch (IllegalArgumentException e) {
-            throw new ModelException.UnknownModel(e.getMessage());
-        }
+        new ModelRef(name, null); // InvalidName for a malformed name
         Path file = registry.store().root().resolve(name).resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return new History(List.of(), List.of());

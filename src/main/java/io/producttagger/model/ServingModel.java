@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A model version ready to tag photos: its image pipeline (decode + declared preprocessing) in front of its
- * batching {@link Classifier}.
+ * batching {@link InferencePool}.
  */
 public final class ServingModel implements AutoCloseable {
 
@@ -27,14 +27,14 @@ public final class ServingModel implements AutoCloseable {
 
     private final LoadedModel model;
     private final ImagePipeline pipeline;
-    private final Classifier classifier;
+    private final InferencePool pool;
 
-    /** Loads a version and starts its classifier. */
-    public ServingModel(LoadedModel model, ImageDecoder decoder, Classifier.Settings settings,
-            Classifier.Observer observer) {
+    /** Loads a version and starts its pool. */
+    public ServingModel(LoadedModel model, ImageDecoder decoder, InferencePool.Settings settings,
+            InferencePool.Observer observer) {
         this.model = model;
         this.pipeline = model.pipeline(decoder);
-        this.classifier = new Classifier(model, settings, observer);
+        this.pool = new InferencePool(model, settings, observer);
     }
 
     /** Returns the manifest. */
@@ -47,9 +47,9 @@ public final class ServingModel implements AutoCloseable {
         return manifest().name() + "@" + manifest().version();
     }
 
-    /** Returns the classifier (queue depth, direct tensor submission). */
-    public Classifier classifier() {
-        return classifier;
+    /** Returns the inference pool (queue depth, batches run, direct tensor submission). */
+    public InferencePool pool() {
+        return pool;
     }
 
     /** Decodes and preprocesses on the calling thread (never an event loop). */
@@ -69,8 +69,8 @@ public final class ServingModel implements AutoCloseable {
 
     /** Queues a preprocessed image and completes with its best labels. */
     public CompletableFuture<Tagging> infer(ImagePipeline.Processed processed, int topK, double threshold) {
-        return classifier.submit(processed.tensor()).thenApply(p -> new Tagging(
-                classifier.top(p.probabilities(), topK, threshold), processed.decodeMs(), processed.preprocessMs(),
+        return pool.submit(processed.tensor()).thenApply(p -> new Tagging(
+                LabelScore.top(manifest().labels(), p.probabilities(), topK, threshold), processed.decodeMs(), processed.preprocessMs(),
                 p.queueMs(), p.inferenceMs(), p.batchSize(), processed.blank()));
     }
 
@@ -82,13 +82,13 @@ public final class ServingModel implements AutoCloseable {
     /** Runs one inference so the first real request does not pay MXNet's lazy initialisation. */
     public void warmUp() {
         ModelManifest.InputSpec in = manifest().input();
-        classifier.classify(new float[in.channels() * in.width() * in.height()]);
+        pool.classify(new float[in.channels() * in.width() * in.height()]);
     }
 
     /** Finishes queued work, stops the workers and frees the model. */
     @Override
     public void close() {
-        classifier.close();
+        pool.close();
         model.close();
     }
 }

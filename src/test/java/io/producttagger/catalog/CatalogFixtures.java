@@ -2,7 +2,6 @@ package io.producttagger.catalog;
 
 import io.producttagger.CommandRun;
 import io.producttagger.TestSupport;
-import io.producttagger.cli.TaggerCommand;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelStore;
@@ -98,7 +97,7 @@ final class CatalogFixtures {
         argv.addAll(List.of("--set", "model.zoo=" + zoo(), "--set", "model.name=" + MODEL, "--set",
                 "engine.cache=" + Path.of("target/djl-cache").toAbsolutePath(), "tag"));
         argv.addAll(List.of(args));
-        return CommandRun.of(TaggerCommand.commandLine(), argv);
+        return CommandRun.of(io.producttagger.app.Main.commandLine(), argv);
     }
 
     /** Reads an output's lines (without the trailing empty one). */

@@ -1,5 +1,6 @@
 package io.producttagger.catalog;
 
+import io.producttagger.app.TaggerApp;
 import io.producttagger.CommandRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.producttagger.cli.ExitCodes;
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import io.producttagger.training.FashionMnist;
@@ -155,8 +155,9 @@ class InProcessTaggingTest {
         List<Path> files = CatalogFixtures.photos(photos, "p", 120, 20, 100, "jpg");
         Path out = dir.resolve("tags.jsonl");
         TaggerConfig config = CatalogFixtures.config(Map.of());
-        try (ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE)) {
-            ServingModel model = registry.resolve(CatalogFixtures.MODEL);
+        try (TaggerApp app = new TaggerApp(config);
+                ModelRegistry.Lease lease = app.registry().acquire(CatalogFixtures.MODEL)) {
+            ServingModel model = lease.model();
             CatalogSource source = CatalogSource.open(photos, json);
             AtomicReference<CatalogRun> run = new AtomicReference<>();
             CatalogRun.Summary first;

@@ -1,15 +1,12 @@
 package io.producttagger.catalog;
 
+import io.producttagger.app.TaggerApp;
 import io.producttagger.CommandRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
 import io.producttagger.cli.ExitCodes;
-import io.producttagger.config.TaggerConfig;
-import io.producttagger.http.TaggerServer;
-import io.producttagger.model.Classifier;
-import io.producttagger.model.ModelRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,28 +21,24 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code tag --server} against the real server on a random port, wired as in production. */
 class ServerModeTest {
 
-    private static TaggerServer server;
-    private static ModelRegistry registry;
+    private static TaggerApp app;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        TaggerConfig config = CatalogFixtures.config(Map.of("server.port", "0", "server.host", "127.0.0.1"));
-        registry = ModelRegistry.open(config, Classifier.Observer.NONE);
-        server = TaggerServer.start(config, registry);
-        TestSupport.awaitReady(server);
+        app = TestSupport.serve(CatalogFixtures.config(Map.of("server.port", "0", "server.host", "127.0.0.1",
+                "admin.enabled", "false")));
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        registry.close();
+        app.close();
     }
 
     private static String url() {
-        return "http://127.0.0.1:" + server.port();
+        return "http://127.0.0.1:" + app.publicListener().port();
     }
 
     private static Map<String, List<String>> rowsById(Path csv) {

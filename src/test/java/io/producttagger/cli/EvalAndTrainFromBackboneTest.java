@@ -29,7 +29,7 @@ class EvalAndTrainFromBackboneTest {
     private record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
-        CommandLine cli = TaggerCommand.commandLine();
+        CommandLine cli = io.producttagger.app.Main.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out));

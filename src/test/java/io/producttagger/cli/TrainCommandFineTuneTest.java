@@ -24,7 +24,7 @@ class TrainCommandFineTuneTest {
         TestSupport.offline();
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
-        CommandLine cli = TaggerCommand.commandLine();
+        CommandLine cli = io.producttagger.app.Main.commandLine();
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err));
         int code = cli.execute("--set", "model.zoo=" + zoo, "--set", "engine.cache=target/djl-cache", "train",

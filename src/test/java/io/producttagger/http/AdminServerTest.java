@@ -47,8 +47,8 @@ class AdminServerTest {
     private static TaggerConfig config;
     private static ModelRegistry registry;
     private static FineTuneJobs jobs;
-    private static AdminServer admin;
-    private static TaggerServer server;
+    private static ListenerVerticle admin;
+    private static ListenerVerticle server;
     private static ServingStack stack;
     private static JsonObject fineTuned;
     private static List<JsonObject> events;
@@ -83,7 +83,6 @@ class AdminServerTest {
         jobs = stack.jobs;
         admin = stack.admin;
         server = stack.server;
-        TestSupport.awaitReady(server);
     }
 
     @AfterAll
@@ -644,9 +643,8 @@ class AdminServerTest {
 
     @Test
     void adminListenerRefusesToStartWithoutAToken() {
-        TaggerConfig noToken = TaggerConfig.load(null, Map.of(), Map.of("admin.port", "0"));
-        ConfigException e = assertThrows(ConfigException.class, () -> AdminServer.start(noToken, jobs,
-                new Promotions(registry)));
+        TaggerConfig noToken = TaggerConfig.load(null, Map.of(), Map.of("admin.port", "0", "server.port", "0"));
+        ConfigException e = assertThrows(ConfigException.class, () -> io.producttagger.app.TaggerApp.serve(noToken));
         assertTrue(e.getMessage().contains("TAGGER_ADMIN_TOKEN"), e.getMessage());
     }
 }

@@ -3,13 +3,9 @@ package io.producttagger.http;
 import io.producttagger.TestSupport;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.Promotions;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneFixtures;
 import io.producttagger.training.FineTuneJobs;
 import io.producttagger.training.UploadFolders;
-import io.producttagger.vision.ImageDecoder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,13 +13,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Both listeners wired as in production ({@code serve}) over a temporary zoo and data root, with short
+ * Both listeners started as in production ({@code serve}, through {@link ServingStack}) over a temporary zoo and data root, with short
  * timeouts so that tests of connections that never finish are quick; what hostile-input tests share.
  */
 final class HostileFixture implements AutoCloseable {
@@ -40,8 +35,9 @@ final class HostileFixture implements AutoCloseable {
     final TaggerConfig config;
     final ModelRegistry registry;
     final FineTuneJobs jobs;
-    final AdminServer admin;
-    final TaggerServer server;
+    final ListenerVerticle admin;
+    final ListenerVerticle server;
+    private final ServingStack stack;
     final HttpClient http = HttpClient.newHttpClient();
 
     HostileFixture() throws Exception {
@@ -62,24 +58,15 @@ final class HostileFixture implements AutoCloseable {
         Files.writeString(data.resolve("manifest-link.csv"), "link.jpg,bags\nfew/sneakers/img0.jpg,sneakers\n");
         Files.writeString(data.resolve("manifest-missing.csv"), "nope.jpg,bags\nfew/sneakers/img0.jpg,sneakers\n");
         Files.createDirectories(data.resolve(UploadFolders.FOLDER));
-        java.util.Map<String, String> flags = new java.util.HashMap<>();
-        String[] pairs = {"server.port", "0", "server.host", "127.0.0.1", "admin.port", "0",
-            "model.zoo", zoo.toString(), "finetune.data-root", data.toString(), "server.max-images", "4",
-            "server.max-body-bytes", "3000000", "server.idle-timeout-ms", Long.toString(IDLE_MS),
-            "server.request-timeout-ms", Long.toString(REQUEST_MS), "admin.request-timeout-ms",
-            Long.toString(REQUEST_MS), "finetune.max-upload-bytes", "2000000", "finetune.max-upload-files", "40"};
-        for (int i = 0; i < pairs.length; i += 2) {
-            flags.put(pairs[i], pairs[i + 1]);
-        }
-        config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), flags);
-        TaggerMetrics metrics = new TaggerMetrics();
-        registry = ModelRegistry.open(config, metrics.classifierObserver());
-        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                config.fineTune().threads()), config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
-        admin = AdminServer.start(config, jobs, new Promotions(registry));
-        server = TaggerServer.start(config, registry, metrics);
-        TestSupport.awaitReady(server);
+        config = ServingStack.config(zoo, data, TOKEN, "server.max-images", "4",
+                "server.max-body-bytes", "3000000", "server.idle-timeout-ms", Long.toString(IDLE_MS),
+                "server.request-timeout-ms", Long.toString(REQUEST_MS), "admin.request-timeout-ms",
+                Long.toString(REQUEST_MS), "finetune.max-upload-bytes", "2000000", "finetune.max-upload-files", "40");
+        stack = new ServingStack(config);
+        registry = stack.registry;
+        jobs = stack.jobs;
+        admin = stack.admin;
+        server = stack.server;
     }
 
     /** Sends a request to the public ({@code admin} false) or the admin listener, with the token on the admin one. */
@@ -134,10 +121,7 @@ final class HostileFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        admin.close();
-        jobs.close();
-        server.close();
-        registry.close();
+        stack.close();
         try (Stream<Path> walk = Files.walk(tmp)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
+import io.producttagger.app.TaggerApp;
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
+import io.producttagger.model.InferencePool;
 import io.producttagger.model.ModelException;
 import io.producttagger.model.ModelRegistry;
 import io.vertx.core.json.JsonObject;
@@ -26,22 +27,23 @@ class OverloadTest {
     @Test
     void fullQueueAnswers503WithRetryAfterAndInFlightRequestsFinishOnShutdown() throws Exception {
         TestSupport.offline();
-        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("server.port", "0",
-                "server.host", "127.0.0.1", "inference.queue-capacity", "1", "inference.max-batch", "1",
-                "inference.max-delay-ms", "0"));
-        ModelRegistry registry = ModelRegistry.open(config, Classifier.Observer.NONE);
-        TaggerServer server = TaggerServer.start(config, registry);
+        TaggerConfig config = TestSupport.serviceConfig(Map.of(), "inference.queue-capacity", "1",
+                "inference.max-batch", "1", "inference.max-delay-ms", "0");
+        // the warm-up inference occupies the one-image queue until the service is ready
+        TaggerApp app = TestSupport.serve(config);
+        ListenerVerticle server = app.publicListener();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 0, 200, ".jpg");
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
                 + "/v1/classify")).header("Content-Type", "image/jpeg")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build();
-        // the warm-up inference occupies the one-image queue until the server is ready
-        TestSupport.awaitReady(server);
         assertEquals(200, http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode());
 
         // keep the one-image queue full from other threads while requests arrive
-        Classifier classifier = registry.resolve(null).classifier();
+        InferencePool classifier;
+        try (ModelRegistry.Lease lease = app.registry().acquire(null)) {
+            classifier = lease.model().pool();
+        }
         AtomicBoolean flood = new AtomicBoolean(true);
         List<Thread> flooders = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
@@ -85,8 +87,7 @@ class OverloadTest {
         while (!server.hasRequestsInFlight() && !inFlight.isDone() && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        server.close();
-        registry.close();
+        app.close();
         assertEquals(200, inFlight.join().statusCode());
     }
 }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
-import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
-import io.producttagger.model.ModelRegistry;
+import io.producttagger.app.TaggerApp;
 import io.producttagger.training.FashionMnist;
 import io.producttagger.training.LabeledImages;
 import io.vertx.core.json.JsonArray;
@@ -26,8 +24,8 @@ import org.junit.jupiter.api.Test;
 /** The real server, wired as in production, on a random port with the committed default model. */
 class ServerTest {
 
-    private static TaggerServer server;
-    private static ModelRegistry registry;
+    private static TaggerApp app;
+    private static ListenerVerticle server;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static LabeledImages test;
 
@@ -35,17 +33,14 @@ class ServerTest {
     static void start() throws Exception {
         TestSupport.offline();
         test = TestSupport.fashionTest();
-        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("server.port", "0",
-                "server.host", "127.0.0.1", "server.max-body-bytes", "2000000", "server.max-images", "4", "server.request-timeout-ms", "3000"));
-        registry = ModelRegistry.open(config, Classifier.Observer.NONE);
-        server = TaggerServer.start(config, registry);
-        TestSupport.awaitReady(server);
+        app = TestSupport.serve(TestSupport.serviceConfig(Map.of(), "server.max-body-bytes", "2000000",
+                "server.max-images", "4", "server.request-timeout-ms", "3000"));
+        server = app.publicListener();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        registry.close();
+        app.close();
     }
 
     private static URI uri(String path) {
@@ -189,6 +184,32 @@ class ServerTest {
         assertProblem(post("/v1/classify?model=fashion@999", "image/jpeg", img), 404);
         assertProblem(get("/v1/nothing-here"), 404);
         assertProblem(get("/v1/models/nosuch"), 404);
+    }
+
+    @Test
+    void malformedModelNamesAre400sNot404s() throws Exception {
+        byte[] img = TestSupport.photo(test, 0, 100, ".jpg");
+        for (String spec : new String[] {"..", "fashion@..%2F..", "a%2Fb", "fashion@1@2", "-x"}) {
+            HttpResponse<String> r = post("/v1/classify?model=" + spec, "image/jpeg", img);
+            assertProblem(r, 400);
+            assertEquals(Problem.TYPE_PREFIX + "invalid_model_name", new JsonObject(r.body()).getString("type"),
+                    spec + ": " + r.body());
+        }
+        assertEquals(Problem.TYPE_PREFIX + "invalid_model_name",
+                new JsonObject(get("/v1/models/a..b").body()).getString("type"));
+    }
+
+    @Test
+    void problemTypesCarryTheMachineReadableReason() throws Exception {
+        Map<String, HttpResponse<String>> byReason = new LinkedHashMap<>();
+        byte[] img = TestSupport.photo(test, 0, 100, ".jpg");
+        byReason.put("unknown_model", post("/v1/classify?model=nosuch", "image/jpeg", img));
+        byReason.put("unsupported_format", post("/v1/classify", "image/jpeg", "not an image at all".getBytes()));
+        byReason.put("truncated", post("/v1/classify", "image/jpeg", java.util.Arrays.copyOf(img, img.length / 2)));
+        byReason.put("not_found", get("/v1/nothing-here"));
+        byReason.put("unsupported_media_type", post("/v1/classify", "text/plain", img));
+        byReason.forEach((reason, r) -> assertEquals(Problem.TYPE_PREFIX + reason,
+                new JsonObject(r.body()).getString("type"), r.body()));
     }
 
     @Test

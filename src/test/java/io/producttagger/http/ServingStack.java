@@ -1,54 +1,49 @@
 package io.producttagger.http;
 
+import io.producttagger.TestSupport;
+import io.producttagger.app.TaggerApp;
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.model.ModelStore;
-import io.producttagger.model.Promotions;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.FineTune;
 import io.producttagger.training.FineTuneJobs;
-import io.producttagger.training.UploadFolders;
-import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The public and admin listeners wired as {@code serve} wires them (registry, fine-tune jobs, promotions), on
- * random loopback ports, over a test zoo and data root.
+ * The service started through the composition root, as {@code serve} starts it, with its parts at hand for the
+ * tests: both listeners on random loopback ports, over a test zoo and data root.
  */
 final class ServingStack implements AutoCloseable {
 
+    final TaggerApp app;
     final TaggerConfig config;
     final ModelRegistry registry;
     final FineTuneJobs jobs;
-    final AdminServer admin;
-    final TaggerServer server;
+    final ListenerVerticle admin;
+    final ListenerVerticle server;
 
     /** The configuration of a stack over {@code zoo} and {@code data} with the admin token {@code token}. */
-    static TaggerConfig config(Path zoo, Path data, String token) {
-        return TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", token), Map.of("server.port", "0",
-                "server.host", "127.0.0.1", "admin.port", "0", "model.zoo", zoo.toString(),
-                "finetune.data-root", data.toString()));
+    static TaggerConfig config(Path zoo, Path data, String token, String... pairs) {
+        String[] all = new String[pairs.length + 4];
+        all[0] = "model.zoo";
+        all[1] = zoo.toString();
+        all[2] = "finetune.data-root";
+        all[3] = data.toString();
+        System.arraycopy(pairs, 0, all, 4, pairs.length);
+        return TestSupport.serviceConfig(Map.of("TAGGER_ADMIN_TOKEN", token), all);
     }
 
-    /** Starts both listeners; the default model loads in the background ({@code TestSupport.awaitReady}). */
-    ServingStack(TaggerConfig config) {
+    /** Starts the service and waits until its default model is warm. */
+    ServingStack(TaggerConfig config) throws InterruptedException {
+        this.app = TestSupport.serve(config);
         this.config = config;
-        registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
-                new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
-        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                config.fineTune().threads()), config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
-        admin = AdminServer.start(config, jobs, new Promotions(registry));
-        server = TaggerServer.start(config, registry);
+        this.registry = app.registry();
+        this.jobs = app.fineTunes();
+        this.admin = app.adminListener();
+        this.server = app.publicListener();
     }
 
     @Override
     public void close() {
-        admin.close();
-        jobs.close();
-        server.close();
-        registry.close();
+        app.close();
     }
 }

@@ -39,8 +39,8 @@ class WebConsoleTest {
     private static Path tmp;
     private static ModelRegistry registry;
     private static ServingStack stack;
-    private static AdminServer admin;
-    private static TaggerServer server;
+    private static ListenerVerticle admin;
+    private static ListenerVerticle server;
     private static ChromeBrowser browser;
     private static Path photoA;
     private static Path photoB;
@@ -64,7 +64,6 @@ class WebConsoleTest {
         photoB = Files.write(uploads.resolve("sneaker.png"), TestSupport.photo(TestSupport.fashionTest(), 0, 200,
                 ".png"));
         broken = Files.writeString(uploads.resolve("broken.jpg"), "these bytes are not an image");
-        TestSupport.awaitReady(server);
         browser = new ChromeBrowser();
     }
 
@@ -240,7 +239,7 @@ class WebConsoleTest {
                 "/console/admin.js", "/console/admin.html")) {
             assertEquals(404, get(publicUrl(path)).statusCode(), path);
         }
-        assertTrue(server.consoleRoutes().stream().noneMatch(r -> r.contains("admin")), server.consoleRoutes()
+        assertTrue(server.fileRoutes().stream().noneMatch(r -> r.contains("admin")), server.fileRoutes()
                 .toString());
         assertFalse(get(publicUrl("/console/tagger.js")).body().contains("/admin/v1"), "no admin call in the "
                 + "public script");
@@ -250,7 +249,7 @@ class WebConsoleTest {
     void theAdminConsoleFilesAreTheOnlyThingServedWithoutTheToken() throws Exception {
         assertEquals(List.of("GET /admin", "GET /admin/", "GET /admin/console/admin.js",
                 "GET /admin/console/console.css", "GET /admin/console/uPlot.min.css", "GET /admin/console/uPlot.min.js"),
-                admin.consoleRoutes());
+                admin.fileRoutes());
         Set<String> api = new TreeSet<>(admin.routes());
         assertTrue(api.stream().allMatch(r -> r.split(" ", 2)[1].startsWith("/admin/v1/")), api.toString());
         for (String route : api) {

@@ -28,8 +28,8 @@ class BatchClassifierTest {
         TestSupport.offline();
         TinyModel.publish(zoo, "tiny", "1");
         serving = new ServingModel(LoadedModel.load(new ModelStore(zoo), "tiny", "1"),
-                new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), new Classifier.Settings(1, 16, 5, 64),
-                Classifier.Observer.NONE);
+                new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), new InferencePool.Settings(1, 16, 5, 64),
+                InferencePool.Observer.NONE);
     }
 
     @AfterAll

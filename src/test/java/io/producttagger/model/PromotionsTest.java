@@ -21,7 +21,7 @@ class PromotionsTest {
     private ModelRegistry registry() {
         TestSupport.offline();
         TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("model.zoo", zoo.toString(), "model.name", "m"));
-        return new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(1_000_000), Classifier.Observer.NONE);
+        return new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(1_000_000), InferencePool.Observer.NONE);
     }
 
     @Test

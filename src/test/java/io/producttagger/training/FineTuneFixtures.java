@@ -127,7 +127,7 @@ public final class FineTuneFixtures {
                         new io.producttagger.model.ModelStore(zoo), model, version);
                 io.producttagger.model.ServingModel serving = new io.producttagger.model.ServingModel(loaded,
                         new io.producttagger.vision.ImageDecoder(io.producttagger.vision.ImageDecoder.DEFAULT_MAX_PIXELS),
-                        new io.producttagger.model.Classifier.Settings(1, 8, 0, 64), null)) {
+                        new io.producttagger.model.InferencePool.Settings(1, 8, 0, 64), null)) {
             int right = 0;
             int total = 0;
             for (String label : labels) {

@@ -11,16 +11,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a loaded model behind a bounded queue with dynamic batching, off the caller's thread.
+ * A batching worker pool: runs a loaded model behind a bounded queue with dynamic batching, off the caller's
+ * thread. It scores; turning scores into labels is {@link LabelScore#top}, a pure function of its own.
  *
  * <p>Each worker thread owns one predictor. A worker takes the oldest waiting image, then gathers whatever
  * else is waiting, up to {@code maxBatch}; only when other images were already queued (the server is busy)
  * does it wait up to {@code maxDelayMs} for the batch to fill, so a lone request on an idle server pays no
  * batching delay. A full queue refuses at once with {@link ModelException.Overloaded}.
  */
-public final class Classifier implements AutoCloseable {
+public final class InferencePool implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Classifier.class);
+    private static final Logger LOG = LoggerFactory.getLogger(InferencePool.class);
 
     /**
      * How a classifier queues and batches.
@@ -67,9 +68,11 @@ public final class Classifier implements AutoCloseable {
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final int imageFloats;
+    private final java.util.concurrent.atomic.LongAdder batchesRun = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder imagesRun = new java.util.concurrent.atomic.LongAdder();
 
     /** Starts the worker threads. */
-    public Classifier(LoadedModel model, Settings settings, Observer observer) {
+    public InferencePool(LoadedModel model, Settings settings, Observer observer) {
         this.model = model;
         this.settings = settings;
         this.observer = observer;
@@ -173,17 +176,22 @@ public final class Classifier implements AutoCloseable {
                 float[] p = java.util.Arrays.copyOfRange(scores, i * labels, (i + 1) * labels);
                 job.result().complete(new Prediction(p, (start - job.enqueued()) / 1e6, ms, n));
             }
+            batchesRun.increment();
+            imagesRun.add(n);
             observer.onBatch(n, ms);
         } catch (RuntimeException e) {
             batch.forEach(j -> j.result().completeExceptionally(e));
         }
     }
 
-    /**
-     * Returns the {@code k} best labels with a probability of at least {@code threshold}, best first.
-     */
-    public List<LabelScore> top(float[] probabilities, int k, double threshold) {
-        return LabelScore.top(model.manifest().labels(), probabilities, k, threshold);
+    /** Returns how many batches the workers have run so far. */
+    public long batchesRun() {
+        return batchesRun.sum();
+    }
+
+    /** Returns how many images those batches held. */
+    public long imagesRun() {
+        return imagesRun.sum();
     }
 
     /** Stops accepting work, finishes what is queued, and stops the workers. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ClassifierTest {
+class InferencePoolTest {
 
     @TempDir
     static Path zoo;
@@ -47,10 +47,10 @@ class ClassifierTest {
     @Test
     void batchedScoresEqualScoresOneByOne() {
         List<Float> sums = new CopyOnWriteArrayList<>();
-        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 8, 50, 64),
+        try (InferencePool c = new InferencePool(model, new InferencePool.Settings(1, 8, 50, 64),
                 (size, ms) -> sums.add((float) size))) {
-            Classifier.Prediction alone = c.classify(image(1));
-            List<CompletableFuture<Classifier.Prediction>> many = new ArrayList<>();
+            InferencePool.Prediction alone = c.classify(image(1));
+            List<CompletableFuture<InferencePool.Prediction>> many = new ArrayList<>();
             for (int i = 0; i < 24; i++) {
                 many.add(c.submit(image(i % 3 == 0 ? 1 : 100 + i)));
             }
@@ -70,16 +70,16 @@ class ClassifierTest {
     @Test
     void aLoneRequestOnAnIdleClassifierRunsAlone() {
         // a 10-minute batching window: waiting for it would blow the 2-minute limit by far
-        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 16, 600_000, 64),
-                Classifier.Observer.NONE)) {
-            Classifier.Prediction p = assertTimeoutPreemptively(Duration.ofMinutes(2), () -> c.classify(image(3)));
+        try (InferencePool c = new InferencePool(model, new InferencePool.Settings(1, 16, 600_000, 64),
+                InferencePool.Observer.NONE)) {
+            InferencePool.Prediction p = assertTimeoutPreemptively(Duration.ofMinutes(2), () -> c.classify(image(3)));
             assertEquals(1, p.batchSize());
         }
     }
 
     @Test
     void aFullQueueRefusesAtOnce() {
-        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 1, 0, 2), Classifier.Observer.NONE)) {
+        try (InferencePool c = new InferencePool(model, new InferencePool.Settings(1, 1, 0, 2), InferencePool.Observer.NONE)) {
             assertThrows(ModelException.Overloaded.class, () -> {
                 for (int i = 0; i < 10_000; i++) {
                     c.submit(image(i));
@@ -90,10 +90,8 @@ class ClassifierTest {
 
     @Test
     void topKSortsAndFilters() {
-        try (Classifier c = new Classifier(model, new Classifier.Settings(1, 1, 0, 2), Classifier.Observer.NONE)) {
-            float[] p = {0.05f, 0.5f, 0.1f, 0.2f, 0.15f, 0, 0, 0, 0, 0};
-            List<LabelScore> top = c.top(p, 3, 0.11);
-            assertEquals(List.of("Trouser", "Dress", "Coat"), top.stream().map(LabelScore::label).toList());
-        }
+        float[] p = {0.05f, 0.5f, 0.1f, 0.2f, 0.15f, 0, 0, 0, 0, 0};
+        List<LabelScore> top = LabelScore.top(model.manifest().labels(), p, 3, 0.11);
+        assertEquals(List.of("Trouser", "Dress", "Coat"), top.stream().map(LabelScore::label).toList());
     }
 }
