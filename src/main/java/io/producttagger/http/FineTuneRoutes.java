@@ -1,13 +1,13 @@
 package io.producttagger.http;
 
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.DatasetArchive;
-import io.producttagger.training.FineTuneJob;
-import io.producttagger.training.FineTuneJobs;
-import io.producttagger.training.FineTuneRequest;
+import io.producttagger.training.data.DataRoot;
+import io.producttagger.training.data.DatasetArchive;
+import io.producttagger.training.jobs.FineTuneJob;
+import io.producttagger.training.jobs.FineTuneJobs;
+import io.producttagger.training.loop.FineTuneRequest;
 import io.producttagger.training.TrainingException;
-import io.producttagger.training.UploadFolders;
+import io.producttagger.training.jobs.UploadFolders;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

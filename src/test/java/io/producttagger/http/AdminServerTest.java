@@ -12,9 +12,9 @@ import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.Promotions;
 import io.producttagger.training.FineTuneFixtures;
-import io.producttagger.training.FineTuneJob;
-import io.producttagger.training.FineTuneJobs;
-import io.producttagger.training.UploadFolders;
+import io.producttagger.training.jobs.FineTuneJob;
+import io.producttagger.training.jobs.FineTuneJobs;
+import io.producttagger.training.jobs.UploadFolders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -374,7 +374,7 @@ class AdminServerTest {
         }
         HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion&name=uploaded"
                 + "&headOnlyEpochs=1&epochs=0&batchSize=8").header("Content-Type", "application/zip")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(io.producttagger.training.DatasetArchiveTestAccess
+                .POST(HttpRequest.BodyPublishers.ofByteArray(io.producttagger.training.data.DatasetArchiveTestAccess
                         .zip(entries))));
         assertEquals(202, r.statusCode(), r.body());
         send(adminRequest(new JsonObject(r.body()).getString("status")).DELETE());
@@ -388,7 +388,7 @@ class AdminServerTest {
                 entries.put("set/" + tmp.resolve("data").resolve(folder).relativize(p), Files.readAllBytes(p));
             }
         }
-        return io.producttagger.training.DatasetArchiveTestAccess.zip(entries);
+        return io.producttagger.training.data.DatasetArchiveTestAccess.zip(entries);
     }
 
     private static java.util.Set<Path> uploadFolders() throws Exception {
@@ -437,7 +437,7 @@ class AdminServerTest {
     void zipSlipUploadIsRefusedWith422() throws Exception {
         HttpResponse<String> r = send(adminRequest("/admin/v1/fine-tunes?baseModel=fashion")
                 .header("Content-Type", "application/zip").POST(HttpRequest.BodyPublishers.ofByteArray(
-                        io.producttagger.training.DatasetArchiveTestAccess.zip(Map.of("../../evil.jpg",
+                        io.producttagger.training.data.DatasetArchiveTestAccess.zip(Map.of("../../evil.jpg",
                                 new byte[] {1})))));
         assertProblem(r, 422, "zip slip");
     }
@@ -578,11 +578,11 @@ class AdminServerTest {
         }));
         Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) doc.get("components"))
                 .get("schemas");
-        assertEquals(io.producttagger.training.FineTuneJob.STATES,
+        assertEquals(io.producttagger.training.jobs.FineTuneJob.STATES,
                 ((Map<String, Object>) schemas.get("JobState")).get("enum"));
         java.util.Set<String> jobFields = ((Map<String, Object>) ((Map<String, Object>) schemas.get("FineTuneJob"))
                 .get("properties")).keySet();
-        assertEquals(java.util.Arrays.stream(io.producttagger.training.FineTuneJob.class.getRecordComponents())
+        assertEquals(java.util.Arrays.stream(io.producttagger.training.jobs.FineTuneJob.class.getRecordComponents())
                 .map(java.lang.reflect.RecordComponent::getName).collect(Collectors.toSet()), jobFields,
                 "the FineTuneJob schema names every field of a job");
     }

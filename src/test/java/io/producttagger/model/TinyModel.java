@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.producttagger.TestSupport;
-import io.producttagger.training.FashionMnist;
+import io.producttagger.training.data.FashionMnist;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
