@@ -1,6 +1,8 @@
 package io.producttagger.http;
 
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.ModelException;
+import io.producttagger.model.ModelRef;
 import io.producttagger.training.data.DataRoot;
 import io.producttagger.training.data.DatasetArchive;
 import io.producttagger.training.jobs.FineTuneJob;
@@ -38,6 +40,7 @@ final class FineTuneRoutes {
     private final DatasetArchive archive;
     private final WorkerExecutor pool;
     private final long keepAliveMs;
+    private final TaggerConfig.FineTune settings;
 
     /**
      * @param defaultBase the model a request without {@code baseModel} starts from ({@code finetune.base-model}, the
@@ -55,6 +58,7 @@ final class FineTuneRoutes {
         this.maxUploadBytes = settings.maxUploadBytes();
         this.archive = new DatasetArchive(settings.maxUploadFiles(), settings.maxUploadBytes() * 4);
         this.pool = pool;
+        this.settings = settings;
     }
 
     void addRoutes(Router router) {
@@ -219,24 +223,27 @@ final class FineTuneRoutes {
             throw new TrainingException.Invalid("\"baseModel\" is blank: name the model to start from (e.g. \"fashion\"), "
                     + "or leave it out to start from the default base, " + defaultBase);
         }
-        String baseVersion = null;
-        int at = base.indexOf('@');
-        if (at > 0) {
-            baseVersion = base.substring(at + 1);
-            base = base.substring(0, at);
+        ModelRef ref;
+        try {
+            ref = ModelRef.parse(base, null);
+        } catch (ModelException.UnknownModel e) {
+            // a base that cannot name a model is a request that cannot run, as an unknown base is
+            throw new TrainingException.Invalid("unknown base model '" + base + "': " + e.getMessage());
         }
-        return new FineTuneRequest(dataRoot.resolve(dataset), dataset, base, baseVersion,
-                options.string("name", base),
-                options.integer("headOnlyEpochs", FineTuneRequest.HEAD_ONLY_EPOCHS),
-                options.integer("epochs", FineTuneRequest.EPOCHS),
-                (float) options.decimal("headLearningRate", FineTuneRequest.HEAD_LEARNING_RATE),
-                (float) options.decimal("learningRate", FineTuneRequest.LEARNING_RATE),
-                options.integer("batchSize", FineTuneRequest.BATCH_SIZE),
-                options.decimal("validationFraction", FineTuneRequest.VALIDATION_FRACTION),
-                minImagesPerLabel,
-                options.integer("patience", FineTuneRequest.PATIENCE),
-                options.longInteger("seed", 42L),
-                options.bool("color", FineTuneRequest.COLOR));
+        TaggerConfig.FineTune d = settings;
+        return FineTuneRequest.builder(settings).setDataset(dataRoot.resolve(dataset), dataset)
+                .setBase(ref.name(), ref.version())
+                .optName(options.string("name", ref.name()))
+                .optHeadOnlyEpochs(options.integer("headOnlyEpochs", d.headOnlyEpochs()))
+                .optEpochs(options.integer("epochs", d.epochs()))
+                .optHeadLearningRate((float) options.decimal("headLearningRate", d.headLearningRate()))
+                .optLearningRate((float) options.decimal("learningRate", d.learningRate()))
+                .optBatchSize(options.integer("batchSize", d.batchSize()))
+                .optValidationFraction(options.decimal("validationFraction", d.validationFraction()))
+                .optPatience(options.integer("patience", d.patience()))
+                .optSeed(options.longInteger("seed", d.seed()))
+                .optColor(options.bool("color", d.color()))
+                .build();
     }
 
     /** Streams the job's state as {@code text/event-stream}, one event per change, until it finishes. */

@@ -125,8 +125,7 @@ public final class FineTuneJobs implements AutoCloseable {
         String now = Instant.now().toString();
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("dataset", request.datasetName());
-        described.put("baseModel", request.baseModel() + (request.baseVersion() == null ? "" : "@"
-                + request.baseVersion()));
+        described.put("baseModel", request.baseSpec());
         described.put("name", request.name());
         described.put("headOnlyEpochs", request.headOnlyEpochs());
         described.put("epochs", request.epochs());
@@ -135,9 +134,9 @@ public final class FineTuneJobs implements AutoCloseable {
         described.put("batchSize", request.batchSize());
         described.put("validationFraction", request.validationFraction());
         described.put("color", request.color());
-        FineTuneJob job = new FineTuneJob(id, FineTuneJob.QUEUED, described, upload, null, 0,
-                request.headOnlyEpochs() + request.epochs(), 0, 0, null, null, null, List.of(), request.name(), null, null,
-                null, null, now, now);
+        FineTuneJob job = FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
+                .optCreated(now).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
+                .optModel(request.name()).build();
         AtomicBoolean cancel = new AtomicBoolean();
         cancels.put(id, cancel);
         datasetsInUse.put(id, request.dataset().toAbsolutePath().normalize());

@@ -49,6 +49,97 @@ public final class ClassifierTrainer {
                 throw new IllegalArgumentException("epochs and batch size must be >= 1, the learning rate > 0 "
                         + "and the warm-up no longer than the run");
             }
+            if (augmentation == null) {
+                throw new IllegalArgumentException("augmentation is null; use Augmentation.NONE for none");
+            }
+        }
+
+        /** Starts settings: epochs, batch size and learning rate are required, the rest optional. */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /**
+         * Builds {@link Settings}: {@code set*} for epochs, batch size and learning rate, {@code opt*} for SGD
+         * momentum (0.9), weight decay (none), warm-up (none), augmentation (none) and seed (42).
+         */
+        public static final class Builder {
+            private int epochs;
+            private int batchSize;
+            private float learningRate = Float.NaN;
+            private float momentum = 0.9f;
+            private float weightDecay;
+            private int warmupEpochs;
+            private Augmentation augmentation = Augmentation.NONE;
+            private long seed = 42;
+
+            private Builder() {}
+
+            /** Sets the passes over the training set (required). */
+            public Builder setEpochs(int n) {
+                this.epochs = n;
+                return this;
+            }
+
+            /** Sets the images per step (required). */
+            public Builder setBatchSize(int n) {
+                this.batchSize = n;
+                return this;
+            }
+
+            /** Sets the peak learning rate (required). */
+            public Builder setLearningRate(float rate) {
+                this.learningRate = rate;
+                return this;
+            }
+
+            /** Sets the SGD momentum. */
+            public Builder optMomentum(float value) {
+                this.momentum = value;
+                return this;
+            }
+
+            /** Sets the L2 weight decay. */
+            public Builder optWeightDecay(float value) {
+                this.weightDecay = value;
+                return this;
+            }
+
+            /** Sets the epochs of linear warm-up from a tenth of the peak rate. */
+            public Builder optWarmupEpochs(int n) {
+                this.warmupEpochs = n;
+                return this;
+            }
+
+            /** Sets the random shifts and flips of training images. */
+            public Builder optAugmentation(Augmentation value) {
+                this.augmentation = value;
+                return this;
+            }
+
+            /** Sets the seed of the shuffling and augmentation. */
+            public Builder optSeed(long value) {
+                this.seed = value;
+                return this;
+            }
+
+            /**
+             * Builds the settings.
+             *
+             * @throws IllegalArgumentException when a required value is missing or a value is out of range
+             */
+            public Settings build() {
+                validate();
+                return new Settings(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs,
+                        augmentation, seed);
+            }
+
+            private void validate() {
+                if (epochs == 0 || batchSize == 0 || Float.isNaN(learningRate)) {
+                    throw new IllegalArgumentException("training settings need epochs, a batch size and a learning "
+                            + "rate (setEpochs, setBatchSize, setLearningRate)");
+                }
+            }
         }
     }
 

@@ -247,8 +247,9 @@ public final class FineTune {
             training.put("history", java.util.stream.IntStream.range(0, history.size())
                     .mapToObj(i -> history.get(i).toHistoryEntry(i + 1, "validationTop1")).toList());
             String version = store.nextVersion(request.name());
-            ModelManifest manifest = new ModelManifest(request.name(), version, labels, in, steps, architecture,
-                    "model", report, training, Instant.now().toString());
+            ModelManifest manifest = ModelManifest.builder().setName(request.name()).setVersion(version)
+                    .setLabels(labels).setInput(in).setArchitecture(architecture).optPreprocessing(steps)
+                    .optMetrics(report).optTraining(training).optCreated(Instant.now().toString()).build();
             model.setBlock(block);
             store.publish(manifest, dir -> {
                 model.save(dir, manifest.parameters());
@@ -290,16 +291,15 @@ public final class FineTune {
         if (request.headOnlyEpochs() > 0) {
             freezeBackbone(backbone, true);
             try {
-                phases.run("head", trainSamples, validationSamples,
-                        new ClassifierTrainer.Settings(request.headOnlyEpochs(), bs, request.headLearningRate(),
-                                0.9f, 1e-4f, 0, augmentation, request.seed()), Integer.MAX_VALUE);
+                phases.run("head", trainSamples, validationSamples, phase(request.headOnlyEpochs(), bs,
+                        request.headLearningRate(), 1e-4f, augmentation, request.seed()), Integer.MAX_VALUE);
             } finally {
                 freezeBackbone(backbone, false);
             }
         }
         if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
-            phases.run("full", trainSamples, validationSamples, new ClassifierTrainer.Settings(request.epochs(), bs,
-                    request.learningRate(), 0.9f, 5e-4f, 0, augmentation, request.seed() + 1), request.patience());
+            phases.run("full", trainSamples, validationSamples, phase(request.epochs(), bs, request.learningRate(),
+                    5e-4f, augmentation, request.seed() + 1), request.patience());
         }
         return phases.finish("images: the new head " + request.headOnlyEpochs() + " epochs with the backbone"
                 + " frozen, then the whole network", validationSamples, bs, augmentation.toString());
@@ -330,14 +330,12 @@ public final class FineTune {
         model.setBlock(head);
         Phases phases = new Phases(model, tracker, cancelled);
         if (request.headOnlyEpochs() > 0 && !cancelled.getAsBoolean()) {
-            phases.run("head", trainSamples, validationSamples, new ClassifierTrainer.Settings(
-                    request.headOnlyEpochs(), trainBs, request.headLearningRate(), 0.9f, 1e-4f, 0,
-                    Augmentation.NONE, request.seed()), request.patience());
+            phases.run("head", trainSamples, validationSamples, phase(request.headOnlyEpochs(), trainBs,
+                    request.headLearningRate(), 1e-4f, Augmentation.NONE, request.seed()), request.patience());
         }
         if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
-            phases.run("full", trainSamples, validationSamples, new ClassifierTrainer.Settings(request.epochs(),
-                    trainBs, request.learningRate(), 0.9f, 1e-4f, 0, Augmentation.NONE, request.seed() + 1),
-                    request.patience());
+            phases.run("full", trainSamples, validationSamples, phase(request.epochs(), trainBs,
+                    request.learningRate(), 1e-4f, Augmentation.NONE, request.seed() + 1), request.patience());
         }
         Trained trained = phases.finish("cached features: the frozen backbone ran once on each training image; the"
                 + " head trained on them at the head rate, then at the whole-network rate", validationSamples, trainBs,
@@ -347,6 +345,14 @@ public final class FineTune {
                 new Shape(1, train.channels(), train.height(), train.width()));
         model.setBlock(block);
         return trained;
+    }
+
+    /** The settings of one phase of a recipe: SGD with momentum 0.9 and no warm-up, as every phase trains. */
+    private static ClassifierTrainer.Settings phase(int epochs, int batchSize, float learningRate, float weightDecay,
+            Augmentation augmentation, long seed) {
+        return ClassifierTrainer.Settings.builder().setEpochs(epochs).setBatchSize(batchSize)
+                .setLearningRate(learningRate).optMomentum(0.9f).optWeightDecay(weightDecay)
+                .optAugmentation(augmentation).optSeed(seed).build();
     }
 
     private static int batches(int samples) {

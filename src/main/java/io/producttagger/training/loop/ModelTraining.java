@@ -42,7 +42,97 @@ public final class ModelTraining {
      */
     public record Request(String name, Architecture architecture, List<PreprocessingStep> preprocessing,
             Normalization normalization, LabeledImages train, LabeledImages test,
-            Map<String, Object> dataDescription, ModelManifest initFrom) {}
+            Map<String, Object> dataDescription, ModelManifest initFrom) {
+
+        /** Copies the description; none is an empty one. */
+        public Request {
+            dataDescription = dataDescription == null ? Map.of() : Map.copyOf(dataDescription);
+        }
+
+        /**
+         * Starts a request: name, architecture, preprocessing with its normalisation and both image sets are
+         * required; the data description and the version to start from are optional.
+         */
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** Builds a {@link Request}: {@code set*} for the required parts, {@code opt*} for the rest. */
+        public static final class Builder {
+            private String name;
+            private Architecture architecture;
+            private List<PreprocessingStep> preprocessing;
+            private Normalization normalization;
+            private LabeledImages train;
+            private LabeledImages test;
+            private Map<String, Object> dataDescription = Map.of();
+            private ModelManifest initFrom;
+
+            private Builder() {}
+
+            /** Sets the model name in the store (required). */
+            public Builder setName(String value) {
+                this.name = value;
+                return this;
+            }
+
+            /** Sets the network (required). */
+            public Builder setArchitecture(Architecture value) {
+                this.architecture = value;
+                return this;
+            }
+
+            /**
+             * Sets the preprocessing (required).
+             *
+             * @param steps from photo to input tensor, ending in the normalisation
+             * @param last that normalisation, applied to the data sets' pixels
+             */
+            public Builder setPreprocessing(List<PreprocessingStep> steps, Normalization last) {
+                this.preprocessing = steps;
+                this.normalization = last;
+                return this;
+            }
+
+            /** Sets the training and test images (required). */
+            public Builder setData(LabeledImages trainImages, LabeledImages testImages) {
+                this.train = trainImages;
+                this.test = testImages;
+                return this;
+            }
+
+            /** Sets what the data set is, for the manifest ({@code test} names the test set). */
+            public Builder optDataDescription(Map<String, Object> value) {
+                this.dataDescription = value;
+                return this;
+            }
+
+            /** Sets a published version (same architecture and labels) whose parameters training starts from. */
+            public Builder optInitFrom(ModelManifest value) {
+                this.initFrom = value;
+                return this;
+            }
+
+            /**
+             * Builds the request.
+             *
+             * @throws IllegalArgumentException when a required part is missing
+             */
+            public Request build() {
+                validate();
+                return new Request(name, architecture, preprocessing, normalization, train, test, dataDescription,
+                        initFrom);
+            }
+
+            private void validate() {
+                if (name == null || architecture == null || preprocessing == null || normalization == null
+                        || train == null || test == null) {
+                    throw new IllegalArgumentException("a training request needs a name, an architecture, the "
+                            + "preprocessing and its normalisation, and training and test images");
+                }
+            }
+        }
+    }
 
     /**
      * Trains and publishes the next version of {@code request.name()}.
@@ -102,10 +192,11 @@ public final class ModelTraining {
             training.put("history", result.epochs().stream().map(e -> e.toHistoryEntry(e.epoch(), "testTop1"))
                     .toList());
             String version = store.nextVersion(request.name());
-            ModelManifest manifest = new ModelManifest(request.name(), version, train.labelNames(),
-                    new ModelManifest.InputSpec(train.width(), train.height(), train.channels()),
-                    request.preprocessing(), request.architecture(), "model", metrics, training,
-                    Instant.now().toString());
+            ModelManifest manifest = ModelManifest.builder().setName(request.name()).setVersion(version)
+                    .setLabels(train.labelNames())
+                    .setInput(new ModelManifest.InputSpec(train.width(), train.height(), train.channels()))
+                    .setArchitecture(request.architecture()).optPreprocessing(request.preprocessing())
+                    .optMetrics(metrics).optTraining(training).optCreated(Instant.now().toString()).build();
             store.publish(manifest, dir -> model.save(dir, manifest.parameters()));
             return manifest;
         }

@@ -37,8 +37,21 @@ class FineTuneJobsTest {
 
     /** A request that trains long enough to be cancelled while running. */
     private static FineTuneRequest slow(Path dataset, String datasetName) {
-        return new FineTuneRequest(dataset, datasetName, "fashion", null, "slow", 0, 500, 0.05f, 0.003f, 4, 0.2, 10,
-                1000, 1, true);
+        return slow(dataset, datasetName, "slow");
+    }
+
+    /** A request that trains long enough to be cancelled while running, published as {@code name}. */
+    private static FineTuneRequest slow(Path dataset, String datasetName, String name) {
+        return FineTuneRequest.builder().setDataset(dataset, datasetName).setBase("fashion", null).optName(name)
+                .optHeadOnlyEpochs(0).optEpochs(500).optHeadLearningRate(0.05f).optLearningRate(0.003f)
+                .optBatchSize(4).optValidationFraction(0.2).optMinImagesPerLabel(10).optPatience(1000).optSeed(1)
+                .optColor(true).build();
+    }
+
+    /** A request with the configured defaults from {@code fashion} into {@code name}, named by its path. */
+    private static FineTuneRequest quick(Path dataset, String name) {
+        return FineTuneRequest.builder().setDataset(dataset).setBase("fashion", null).optName(name)
+                .optMinImagesPerLabel(10).build();
     }
 
     /** Copies the photo set {@code data/photos} into {@code data/uploads/ID}, as an unpacked upload. */
@@ -74,8 +87,8 @@ class FineTuneJobsTest {
         Path queued = upload("queued");
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
             FineTuneJob first = jobs.submit(slow(running, "uploads/running"), "running");
-            FineTuneJob byPath = jobs.submit(FineTuneRequest.of(photos, "fashion", "bypath", 10));
-            FineTuneJob second = jobs.submit(FineTuneRequest.of(queued, "fashion", "second", 10), "queued");
+            FineTuneJob byPath = jobs.submit(quick(photos, "bypath"));
+            FineTuneJob second = jobs.submit(quick(queued, "second"), "queued");
             assertEquals("queued", second.upload());
             assertEquals(null, byPath.upload());
             jobs.cancel(byPath.id());
@@ -98,7 +111,7 @@ class FineTuneJobsTest {
         Path uploaded = upload("kept");
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"), true)) {
             FineTuneJob first = jobs.submit(slow(photos, "photos"));
-            FineTuneJob second = jobs.submit(FineTuneRequest.of(uploaded, "fashion", "second", 10), "kept");
+            FineTuneJob second = jobs.submit(quick(uploaded, "second"), "kept");
             jobs.cancel(second.id());
             jobs.cancel(first.id());
             awaitFinished(jobs, first.id());
@@ -145,8 +158,8 @@ class FineTuneJobsTest {
         Path shared = upload("shared");
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
             FineTuneJob first = jobs.submit(slow(photos, "photos"));
-            FineTuneJob owner = jobs.submit(FineTuneRequest.of(shared, "fashion", "owner", 10), "shared");
-            FineTuneJob reader = jobs.submit(FineTuneRequest.of(shared, "fashion", "reader", 10));
+            FineTuneJob owner = jobs.submit(quick(shared, "owner"), "shared");
+            FineTuneJob reader = jobs.submit(quick(shared, "reader"));
             jobs.cancel(owner.id());
             assertTrue(Files.isDirectory(shared), "another queued job reads it");
             jobs.cancel(reader.id());
@@ -177,7 +190,7 @@ class FineTuneJobsTest {
         Path folder = tmp.resolve("jobs");
         try (FineTuneJobs jobs = jobs(zoo, folder)) {
             assertThrows(TrainingException.Invalid.class,
-                    () -> jobs.submit(FineTuneRequest.of(data, "fashion", "shoes", 10)));
+                    () -> jobs.submit(quick(data, "shoes")));
         }
         assertTrue(!Files.exists(folder) || Files.list(folder).findAny().isEmpty(), "no job file");
     }
@@ -186,11 +199,10 @@ class FineTuneJobsTest {
     void secondJobWaitsInTheQueueAndCancellingItKeepsItFromStarting() throws Exception {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
-        FineTuneRequest slow = new FineTuneRequest(data, "photos", "fashion", null, "first", 0, 500, 0.05f, 0.003f,
-                4, 0.2, 10, 1000, 1, true);
+        FineTuneRequest slow = slow(data, "photos", "first");
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
             FineTuneJob first = jobs.submit(slow);
-            FineTuneJob second = jobs.submit(FineTuneRequest.of(data, "fashion", "second", 10));
+            FineTuneJob second = jobs.submit(quick(data, "second"));
             assertEquals(FineTuneJob.QUEUED, jobs.get(second.id()).state());
             assertEquals(FineTuneJob.CANCELLED, jobs.cancel(second.id()).state());
             jobs.cancel(first.id());
@@ -228,8 +240,7 @@ class FineTuneJobsTest {
     void jobSubmittedBeforeARestartIsListedAfterIt() throws Exception {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
-        FineTuneRequest slow = new FineTuneRequest(data, "photos", "fashion", null, "first", 0, 500, 0.05f, 0.003f,
-                4, 0.2, 10, 1000, 1, true);
+        FineTuneRequest slow = slow(data, "photos", "first");
         String id;
         try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
             id = jobs.submit(slow).id();

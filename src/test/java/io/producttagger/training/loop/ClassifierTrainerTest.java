@@ -25,7 +25,8 @@ class ClassifierTrainerTest {
     void aFewStepsOfATinyModelLowerItsLoss() {
         LabeledImages data = TestSupport.fashionTest().head(1024);
         List<Float> losses = new ArrayList<>();
-        var settings = new ClassifierTrainer.Settings(3, 64, 0.1f, 0.9f, 0f, 0, Augmentation.NONE, 1);
+        var settings = ClassifierTrainer.Settings.builder().setEpochs(3).setBatchSize(64).setLearningRate(0.1f)
+                .optMomentum(0.9f).optAugmentation(Augmentation.NONE).optSeed(1).build();
         try (Model model = Model.newInstance("tiny", "MXNet")) {
             model.setBlock(Architecture.vggBn(List.of(16, 32), 1, 0).build(10));
             ClassifierTrainer.Result r = new ClassifierTrainer(settings).train(model, FashionMnist.NORMALIZATION,
@@ -48,7 +49,8 @@ class ClassifierTrainerTest {
     @Test
     void cancellationStopsTheRun() {
         LabeledImages data = TestSupport.fashionTest().head(256);
-        var settings = new ClassifierTrainer.Settings(5, 32, 0.05f, 0.9f, 0f, 0, Augmentation.NONE, 1);
+        var settings = ClassifierTrainer.Settings.builder().setEpochs(5).setBatchSize(32).setLearningRate(0.05f)
+                .optMomentum(0.9f).optAugmentation(Augmentation.NONE).optSeed(1).build();
         int[] steps = {0};
         try (Model model = Model.newInstance("tiny", "MXNet")) {
             model.setBlock(Architecture.vggBn(List.of(4), 1, 0).build(10));

@@ -28,10 +28,9 @@ class ColourBackboneFineTuneTest {
     Path tmp;
 
     private static FineTuneRequest request(Path data, String name) {
-        return new FineTuneRequest(data, "fruit", FineTuneFixtures.BACKBONE, null, name,
-                FineTuneRequest.HEAD_ONLY_EPOCHS, FineTuneRequest.EPOCHS, FineTuneRequest.HEAD_LEARNING_RATE,
-                FineTuneRequest.LEARNING_RATE, FineTuneRequest.BATCH_SIZE, 0.25, 10, FineTuneRequest.PATIENCE, 7,
-                true);
+        // the configured defaults but for the split, the smallest label size and the seed
+        return FineTuneRequest.builder().setDataset(data, "fruit").setBase(FineTuneFixtures.BACKBONE, null)
+                .optName(name).optValidationFraction(0.25).optMinImagesPerLabel(10).optSeed(7).optColor(true).build();
     }
 
     @Test

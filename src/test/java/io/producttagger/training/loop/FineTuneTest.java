@@ -57,8 +57,15 @@ class FineTuneTest {
     }
 
     private static FineTuneRequest request(Path data, int headEpochs, int epochs, boolean color) {
-        return new FineTuneRequest(data, "photos", "fashion", null, "shoes", headEpochs, epochs,
-                FineTuneRequest.HEAD_LEARNING_RATE, FineTuneRequest.LEARNING_RATE, 8, 0.25, 10, 3, 7, color);
+        return request(data, "photos", "fashion", null, headEpochs, epochs, color);
+    }
+
+    /** A short fine-tune into {@code shoes}: batches of 8, a quarter held out, patience 3, seed 7. */
+    private static FineTuneRequest request(Path data, String datasetName, String base, String baseVersion,
+            int headEpochs, int epochs, boolean color) {
+        return FineTuneRequest.builder().setDataset(data, datasetName).setBase(base, baseVersion).optName("shoes")
+                .optHeadOnlyEpochs(headEpochs).optEpochs(epochs).optBatchSize(8).optValidationFraction(0.25)
+                .optMinImagesPerLabel(10).optPatience(3).optSeed(7).optColor(color).build();
     }
 
     @Test
@@ -124,8 +131,7 @@ class FineTuneTest {
         for (String label : List.of("bags", "sneakers")) {
             Files.move(data.resolve(label), fewer.resolve(label));
         }
-        FineTuneRequest again = new FineTuneRequest(fewer, "fewer", "shoes", first.version(), "shoes", 1, 1,
-                FineTuneRequest.HEAD_LEARNING_RATE, FineTuneRequest.LEARNING_RATE, 8, 0.25, 10, 3, 7, true);
+        FineTuneRequest again = request(fewer, "fewer", "shoes", first.version(), 1, 1, true);
         ModelManifest second = fineTune.run(again, p -> { }, () -> false).manifest();
         assertEquals("2", second.version());
         assertEquals(List.of("bags", "sneakers"), second.labels());
@@ -200,8 +206,10 @@ class FineTuneTest {
     void rejectsUnknownBaseModel() {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
         Path data = FineTuneFixtures.photoSet(tmp.resolve("data"), 10);
-        FineTuneRequest r = new FineTuneRequest(data, "photos", "nosuch", null, "shoes", 1, 1, 0.05f, 0.01f, 16,
-                0.2, 10, 3, 1, true);
+        FineTuneRequest r = FineTuneRequest.builder().setDataset(data, "photos").setBase("nosuch", null)
+                .optName("shoes").optHeadOnlyEpochs(1).optEpochs(1).optHeadLearningRate(0.05f).optLearningRate(0.01f)
+                .optBatchSize(16).optValidationFraction(0.2).optMinImagesPerLabel(10).optPatience(3).optSeed(1)
+                .optColor(true).build();
         TrainingException e = assertThrows(TrainingException.Invalid.class, () -> fineTune(zoo).validate(r));
         assertTrue(e.getMessage().contains("unknown base model 'nosuch'"), e.getMessage());
     }
