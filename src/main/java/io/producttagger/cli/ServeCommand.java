@@ -4,10 +4,7 @@ import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.http.AdminServer;
 import io.producttagger.model.Promotions;
-import io.producttagger.training.data.DataRoot;
-import io.producttagger.training.loop.FineTune;
-import io.producttagger.training.jobs.FineTuneJobs;
-import io.producttagger.training.jobs.UploadFolders;
+import io.producttagger.training.jobs.FineTuneService;
 import io.producttagger.http.TaggerMetrics;
 import io.producttagger.http.TaggerServer;
 import io.producttagger.model.ModelRegistry;
@@ -54,23 +51,20 @@ final class ServeCommand implements Callable<Integer> {
         TaggerConfig config = parent.config(flags);
         TaggerMetrics metrics = new TaggerMetrics();
         ModelRegistry registry = ModelRegistry.open(config, metrics.classifierObserver());
-        FineTuneJobs jobs = null;
+        FineTuneService jobs = null;
         AdminServer admin = null;
         if (config.admin().enabled()) {
             if (config.admin().token().isEmpty()) {
                 throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
                         + "or disable it with admin.enabled=false");
             }
-            jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                    config.fineTune().threads()),
-                    config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                    new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
+            jobs = new FineTuneService(config, registry.store(), new ImageDecoder(config.vision().maxPixels()));
             admin = AdminServer.start(config, jobs, new Promotions(registry));
         }
         TaggerServer server = TaggerServer.start(config, registry, metrics);
         CountDownLatch stopped = new CountDownLatch(1);
         AdminServer adminServer = admin;
-        FineTuneJobs fineTunes = jobs;
+        FineTuneService fineTunes = jobs;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (adminServer != null) {
                 adminServer.close();

@@ -10,6 +10,7 @@ import io.producttagger.training.loop.ClassifierTrainer;
 import io.producttagger.training.data.FashionMnist;
 import io.producttagger.training.loop.FineTune;
 import io.producttagger.training.loop.FineTuneRequest;
+import io.producttagger.training.loop.FineTuneSettings;
 import io.producttagger.training.data.LabeledImages;
 import io.producttagger.training.loop.ModelTraining;
 import io.producttagger.vision.ImageDecoder;
@@ -17,7 +18,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -184,21 +184,12 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Fine-tunes {@code --base} on the label folders in {@code --data} through {@link FineTune}, as the API does. */
     private int fineTune(TaggerConfig config, ModelStore store, PrintStream out, String base) {
-        ModelRef ref = ModelRef.parse(base, null);
-        FineTuneRequest.Builder builder = FineTuneRequest.builder(config.fineTune())
-                .setDataset(data.toAbsolutePath(), data.toString()).setBase(ref.name(), ref.version())
-                .optName(name != null ? name : ref.name());
-        // a flag given on the command line wins over its finetune.* default
-        Optional.ofNullable(headEpochs).ifPresent(builder::optHeadOnlyEpochs);
-        Optional.ofNullable(epochs).ifPresent(builder::optEpochs);
-        Optional.ofNullable(headLearningRate).ifPresent(builder::optHeadLearningRate);
-        Optional.ofNullable(learningRate).ifPresent(builder::optLearningRate);
-        Optional.ofNullable(batchSize).ifPresent(builder::optBatchSize);
-        Optional.ofNullable(validationFraction).ifPresent(builder::optValidationFraction);
-        Optional.ofNullable(patience).ifPresent(builder::optPatience);
-        Optional.ofNullable(seed).ifPresent(builder::optSeed);
-        Optional.ofNullable(color).ifPresent(builder::optColor);
-        FineTuneRequest request = builder.build();
+        // a flag not given on the command line is null, so its finetune.* default applies
+        FineTuneRequest request = FineTuneSettings.builder().optBaseModel(base)
+                .optName(name).optHeadOnlyEpochs(headEpochs).optEpochs(epochs).optHeadLearningRate(headLearningRate)
+                .optLearningRate(learningRate).optBatchSize(batchSize).optValidationFraction(validationFraction)
+                .optPatience(patience).optSeed(seed).optColor(color).build()
+                .toRequest(config.fineTune(), data.toAbsolutePath(), data.toString());
         FineTune fineTune = new FineTune(store, new ImageDecoder(config.vision().maxPixels()),
                 config.fineTune().threads());
         fineTune.validate(request);

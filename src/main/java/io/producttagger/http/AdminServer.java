@@ -3,9 +3,7 @@ package io.producttagger.http;
 import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Promotions;
-import io.producttagger.training.data.DataRoot;
-import io.producttagger.training.jobs.FineTuneJobs;
-import io.producttagger.training.jobs.UploadFolders;
+import io.producttagger.training.jobs.FineTuneService;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
@@ -43,20 +41,15 @@ public final class AdminServer implements AutoCloseable {
      * Starts the admin listener and returns once the port is bound.
      *
      * @param config {@code admin.*} and {@code finetune.*} settings
-     * @param jobs the fine-tune queue
+     * @param fineTunes the fine-tune service the {@code /admin/v1/fine-tunes} routes adapt
      * @param promotions promotes and rolls back serving versions
      * @throws ConfigException when no admin token is configured
      */
-    public static AdminServer start(TaggerConfig config, FineTuneJobs jobs, Promotions promotions) {
+    public static AdminServer start(TaggerConfig config, FineTuneService fineTunes, Promotions promotions) {
         TaggerConfig.Admin admin = config.admin();
         if (admin.token() == null || admin.token().isEmpty()) {
             throw new ConfigException("the admin listener needs a token: set TAGGER_ADMIN_TOKEN (admin.token), "
                     + "or disable it with admin.enabled=false");
-        }
-        DataRoot dataRoot = new DataRoot(config.fineTune().dataRoot());
-        if (!jobs.uploads().root().equals(dataRoot.root().resolve(UploadFolders.FOLDER))) {
-            throw new IllegalArgumentException("the fine-tune jobs keep uploads in " + jobs.uploads().root()
-                    + ", not under the configured data root " + dataRoot.root());
         }
         Vertx vertx = Vertx.vertx();
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("admin", 2);
@@ -67,9 +60,7 @@ public final class AdminServer implements AutoCloseable {
         AdminConsoleRoutes console = new AdminConsoleRoutes();
         console.addRoutes(router);
         router.route().handler(new AdminAuth(admin.token()));
-        new FineTuneRoutes(jobs, dataRoot, config.fineTune(), config.fineTune().baseModel(), pool,
-                config.server().idleTimeoutMs())
-                .addRoutes(router);
+        new FineTuneRoutes(fineTunes, pool, config.server().idleTimeoutMs()).addRoutes(router);
         new AdminModelRoutes(promotions, pool).addRoutes(router);
         new AdminOpenApiRoutes().addRoutes(router);
         FailureHandler failures = new FailureHandler("the request body is larger than the limit: "

@@ -4,10 +4,8 @@ import io.producttagger.TestSupport;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.Promotions;
-import io.producttagger.training.data.DataRoot;
-import io.producttagger.training.loop.FineTune;
 import io.producttagger.training.FineTuneFixtures;
-import io.producttagger.training.jobs.FineTuneJobs;
+import io.producttagger.training.jobs.FineTuneService;
 import io.producttagger.training.jobs.UploadFolders;
 import io.producttagger.vision.ImageDecoder;
 import java.io.IOException;
@@ -39,7 +37,7 @@ final class HostileFixture implements AutoCloseable {
     final Path outside;
     final TaggerConfig config;
     final ModelRegistry registry;
-    final FineTuneJobs jobs;
+    final FineTuneService jobs;
     final AdminServer admin;
     final TaggerServer server;
     final HttpClient http = HttpClient.newHttpClient();
@@ -74,9 +72,7 @@ final class HostileFixture implements AutoCloseable {
         config = TaggerConfig.load(null, Map.of("TAGGER_ADMIN_TOKEN", TOKEN), flags);
         TaggerMetrics metrics = new TaggerMetrics();
         registry = ModelRegistry.open(config, metrics.classifierObserver());
-        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                config.fineTune().threads()), config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
+        jobs = new FineTuneService(config, registry.store(), new ImageDecoder(config.vision().maxPixels()));
         admin = AdminServer.start(config, jobs, new Promotions(registry));
         server = TaggerServer.start(config, registry, metrics);
         TestSupport.awaitReady(server);

@@ -5,10 +5,7 @@ import io.producttagger.model.Classifier;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
-import io.producttagger.training.data.DataRoot;
-import io.producttagger.training.loop.FineTune;
-import io.producttagger.training.jobs.FineTuneJobs;
-import io.producttagger.training.jobs.UploadFolders;
+import io.producttagger.training.jobs.FineTuneService;
 import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,7 +18,7 @@ final class ServingStack implements AutoCloseable {
 
     final TaggerConfig config;
     final ModelRegistry registry;
-    final FineTuneJobs jobs;
+    final FineTuneService jobs;
     final AdminServer admin;
     final TaggerServer server;
 
@@ -37,9 +34,7 @@ final class ServingStack implements AutoCloseable {
         this.config = config;
         registry = new ModelRegistry(new ModelStore(config.modelZoo()), config,
                 new ImageDecoder(config.vision().maxPixels()), Classifier.Observer.NONE);
-        jobs = new FineTuneJobs(new FineTune(registry.store(), new ImageDecoder(config.vision().maxPixels()),
-                config.fineTune().threads()), config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
+        jobs = new FineTuneService(config, registry.store(), new ImageDecoder(config.vision().maxPixels()));
         admin = AdminServer.start(config, jobs, new Promotions(registry));
         server = TaggerServer.start(config, registry);
     }

@@ -90,11 +90,6 @@ public final class FineTuneJobs implements AutoCloseable {
         recover();
     }
 
-    /** Returns where uploaded data sets live. */
-    public UploadFolders uploads() {
-        return uploads;
-    }
-
     /**
      * Validates a request whose data set was named by path and queues it; the data set is never deleted.
      *
