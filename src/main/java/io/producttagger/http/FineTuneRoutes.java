@@ -31,6 +31,8 @@ final class FineTuneRoutes {
     private final long keepAliveMs;
 
     /**
+     * Creates the routes over the fine-tune service.
+     *
      * @param service runs the fine-tunes and owns their uploads
      * @param pool the worker pool the service's blocking calls run on
      * @param idleTimeoutMs the listener's idle timeout: an event stream writes a comment well within it, so a
