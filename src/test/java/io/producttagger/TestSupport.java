@@ -1,8 +1,8 @@
 package io.producttagger;
 
 import io.producttagger.config.OfflineMode;
-import io.producttagger.training.FashionMnist;
-import io.producttagger.training.LabeledImages;
+import io.producttagger.training.data.FashionMnist;
+import io.producttagger.training.data.LabeledImages;
 import io.producttagger.vision.OpenCv;
 import java.nio.file.Path;
 import org.opencv.core.Core;

@@ -1,6 +1,6 @@
 package io.producttagger.bench;
 
-import io.producttagger.training.FashionMnist;
+import io.producttagger.training.data.FashionMnist;
 import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.OpenCv;
 import io.producttagger.vision.Preprocessor;

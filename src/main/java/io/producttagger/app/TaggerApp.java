@@ -18,10 +18,8 @@ import io.producttagger.http.TaggerMetrics;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.FineTune;
-import io.producttagger.training.FineTuneJobs;
-import io.producttagger.training.UploadFolders;
+import io.producttagger.training.jobs.FineTuneService;
+import io.producttagger.training.loop.FineTune;
 import io.producttagger.vision.ImageDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #TaggerApp(TaggerConfig) Creating} it builds what every command shares and costs nothing to build:
  * the model store, the decoder, the metrics and the registry (which loads a version only when one is
- * acquired). {@link #start()} adds the serving part: the fine-tune jobs, the process's one {@link Vertx}, its
+ * acquired). {@link #start()} adds the serving part: the fine-tune service, the process's one {@link Vertx}, its
  * worker pools, and the public and admin listeners deployed on it as verticles with their route providers; the
  * default model then loads and warms in the background, and {@code /health/ready} answers 200 once it has.
  */
@@ -51,7 +49,7 @@ public final class TaggerApp implements Components {
     private final TaggerMetrics metrics;
     private final ModelRegistry registry;
     private final AtomicBoolean ready = new AtomicBoolean();
-    private FineTuneJobs fineTunes;
+    private FineTuneService fineTunes;
     private Vertx vertx;
     private WorkerExecutor decodePool;
     private WorkerExecutor adminPool;
@@ -117,8 +115,8 @@ public final class TaggerApp implements Components {
         return metrics;
     }
 
-    /** Returns the fine-tune jobs (once started with the admin listener enabled), or null. */
-    public FineTuneJobs fineTunes() {
+    /** Returns the fine-tune service (once started with the admin listener enabled), or null. */
+    public FineTuneService fineTunes() {
         return fineTunes;
     }
 
@@ -143,7 +141,7 @@ public final class TaggerApp implements Components {
     }
 
     /**
-     * Starts serving: checks the configuration, builds the fine-tune jobs and the listeners, deploys the admin
+     * Starts serving: checks the configuration, builds the fine-tune service and the listeners, deploys the admin
      * listener and then the public one, and starts loading the default model.
      *
      * @return completes once both listeners are bound
@@ -176,8 +174,7 @@ public final class TaggerApp implements Components {
                 .build();
         Future<String> deployed = Future.succeededFuture("");
         if (admin.enabled()) {
-            fineTunes = new FineTuneJobs(fineTune(), config.fineTune().jobsDir(), config.fineTune().queueCapacity(),
-                    new UploadFolders(new DataRoot(config.fineTune().dataRoot()), config.fineTune().keepUploads()));
+            fineTunes = new FineTuneService(config, store, decoder);
             adminPool = vertx.createSharedWorkerExecutor("admin", 2);
             adminListener = ListenerVerticle.builder().optName("admin")
                     .setAddress(admin.host(), admin.port())
@@ -187,9 +184,7 @@ public final class TaggerApp implements Components {
                     .optBodyLimitDetail(FineTuneRoutes.bodyLimitDetail(config.fineTune()))
                     // the console's files come before the token check: a browser opens them without the token
                     .addRoutes(new AdminConsoleRoutes(), new AdminAuth(admin.token()),
-                            new FineTuneRoutes(fineTunes, new DataRoot(config.fineTune().dataRoot()),
-                                    config.fineTune(), config.fineTune().baseModel(), adminPool,
-                                    config.server().idleTimeoutMs()),
+                            new FineTuneRoutes(fineTunes, adminPool, config.server().idleTimeoutMs()),
                             new AdminModelRoutes(new Promotions(registry), adminPool), new AdminOpenApiRoutes())
                     .build();
             deployed = vertx.deployVerticle(adminListener).onSuccess(id -> adminDeployment = id);
@@ -217,7 +212,7 @@ public final class TaggerApp implements Components {
 
     /**
      * Stops what was started, in reverse: the public listener (in-flight requests get 30 s), the admin listener
-     * (10 s), the fine-tune jobs, the worker pools and Vert.x, then every loaded model version.
+     * (10 s), the fine-tune service, the worker pools and Vert.x, then every loaded model version.
      */
     @Override
     public synchronized void close() {

@@ -3,7 +3,7 @@ package io.producttagger.cli;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
-import io.producttagger.training.FineTune;
+import io.producttagger.training.loop.FineTune;
 import io.producttagger.vision.ImageDecoder;
 
 /**

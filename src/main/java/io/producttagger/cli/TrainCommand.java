@@ -5,14 +5,14 @@ import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelRef;
 import io.producttagger.model.ModelStore;
-import io.producttagger.training.Augmentation;
-import io.producttagger.training.ClassifierTrainer;
-import io.producttagger.training.FashionMnist;
-import io.producttagger.training.FineTune;
-import io.producttagger.training.FineTuneRequest;
-import io.producttagger.training.LabeledImages;
-import io.producttagger.training.ModelTraining;
-import io.producttagger.vision.ImageDecoder;
+import io.producttagger.training.loop.Augmentation;
+import io.producttagger.training.loop.ClassifierTrainer;
+import io.producttagger.training.data.FashionMnist;
+import io.producttagger.training.loop.FineTune;
+import io.producttagger.training.loop.FineTuneRequest;
+import io.producttagger.training.loop.FineTuneSettings;
+import io.producttagger.training.data.LabeledImages;
+import io.producttagger.training.loop.ModelTraining;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,40 +44,43 @@ final class TrainCommand implements Callable<Integer> {
                     + " the pretrained colour backbone)")
     private String base;
 
+    // the fine-tune options default to the finetune.* configuration, the one place those defaults live: null here
+    // means "not given on the command line"
+
     @Option(names = "--head-epochs", description = "fine-tune: epochs training only the new head "
-            + "(default: " + FineTuneRequest.HEAD_ONLY_EPOCHS + ")")
-    private int headEpochs = FineTuneRequest.HEAD_ONLY_EPOCHS;
+            + "(default: finetune.head-only-epochs, 3)")
+    private Integer headEpochs;
 
     @Option(names = "--head-lr", description = "fine-tune: learning rate of the head-only epochs (default: "
-            + FineTuneRequest.HEAD_LEARNING_RATE + ")")
-    private float headLearningRate = FineTuneRequest.HEAD_LEARNING_RATE;
+            + "finetune.head-learning-rate, 0.05)")
+    private Float headLearningRate;
 
-    @Option(names = "--color", negatable = true, defaultValue = "" + FineTuneRequest.COLOR, fallbackValue = "true",
-            description = "fine-tune: turn a grayscale base into a colour model (default: ${DEFAULT-VALUE}; "
+    @Option(names = "--color", negatable = true, fallbackValue = "true",
+            description = "fine-tune: turn a grayscale base into a colour model (default: finetune.color, true; "
                     + "--no-color keeps grayscale)")
-    private boolean color = FineTuneRequest.COLOR;
+    private Boolean color;
 
     @Option(names = "--patience", description = "fine-tune: epochs without a better validation accuracy before "
-            + "stopping early (default: " + FineTuneRequest.PATIENCE + ")")
-    private int patience = FineTuneRequest.PATIENCE;
+            + "stopping early (default: finetune.patience, 10)")
+    private Integer patience;
 
     @Option(names = "--validation", description = "fine-tune: fraction of each label held out (default: "
-            + FineTuneRequest.VALIDATION_FRACTION + ")")
-    private double validationFraction = FineTuneRequest.VALIDATION_FRACTION;
+            + "finetune.validation-fraction, 0.2)")
+    private Double validationFraction;
 
     @Option(names = "--name", description = "model name to publish under (default: fashion, or the base's name)")
     private String name;
 
     @Option(names = "--epochs", description = "passes over the training set (default: 20; fine-tune: "
-            + FineTuneRequest.EPOCHS + " whole-network epochs after the head-only ones)")
+            + "finetune.epochs, 20 whole-network epochs after the head-only ones)")
     private Integer epochs;
 
     @Option(names = "--batch-size", description = "images per step (default: 128; fine-tune: "
-            + FineTuneRequest.BATCH_SIZE + ")")
+            + "finetune.batch-size, 16)")
     private Integer batchSize;
 
-    @Option(names = "--lr", description = "peak learning rate (default: 0.1; fine-tune: "
-            + FineTuneRequest.LEARNING_RATE + ")")
+    @Option(names = "--lr", description = "peak learning rate (default: 0.1; fine-tune: finetune.learning-rate, "
+            + "0.03)")
     private Float learningRate;
 
     @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
@@ -92,8 +95,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", description = "dropout before the head (default: ${DEFAULT-VALUE})")
     private double dropout = 0.1;
 
-    @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})")
-    private long seed = 42;
+    @Option(names = "--seed", description = "random seed (default: 42; fine-tune: finetune.seed, 42)")
+    private Long seed;
 
     @Option(names = "--limit", description = "use only the first N training images (quick experiments)")
     private int limit = Integer.MAX_VALUE;
@@ -129,18 +132,22 @@ final class TrainCommand implements Callable<Integer> {
         float learningRate = this.learningRate != null ? this.learningRate : 0.1f;
         LabeledImages train = FashionMnist.train(data).head(limit);
         LabeledImages test = FashionMnist.test(data).head(testLimit);
-        var settings = new ClassifierTrainer.Settings(epochs, batchSize, learningRate, 0.9f, weightDecay,
-                warmupEpochs != null ? warmupEpochs : init != null ? 0 : Math.min(1, epochs),
-                new Augmentation(2, true, 0), seed);
+        var settings = ClassifierTrainer.Settings.builder().setEpochs(epochs).setBatchSize(batchSize)
+                .setLearningRate(learningRate).optMomentum(0.9f).optWeightDecay(weightDecay)
+                .optWarmupEpochs(warmupEpochs != null ? warmupEpochs : init != null ? 0 : Math.min(1, epochs))
+                .optAugmentation(new Augmentation(2, true, 0)).optSeed(seed != null ? seed : 42).build();
         ModelManifest base = null;
         if (init != null) {
             ModelRef ref = store.resolve(init, name);
             base = store.manifest(ref.name(), ref.version());
         }
-        var request = new ModelTraining.Request(name, Architecture.vggBn(widths, convs, dropout),
-                FashionMnist.preprocessing(), FashionMnist.NORMALIZATION, train, test,
-                Map.of("dataset", "Fashion-MNIST (Xiao, Rasul, Vollgraf 2017; MIT License, Zalando SE)",
-                        "source", data.toString(), "test", "Fashion-MNIST t10k (" + test.size() + " images)"), base);
+        var request = ModelTraining.Request.builder().setName(name)
+                .setArchitecture(Architecture.vggBn(widths, convs, dropout))
+                .setPreprocessing(FashionMnist.preprocessing(), FashionMnist.NORMALIZATION).setData(train, test)
+                .optDataDescription(Map.of("dataset", "Fashion-MNIST (Xiao, Rasul, Vollgraf 2017; MIT License, "
+                        + "Zalando SE)", "source", data.toString(), "test", "Fashion-MNIST t10k (" + test.size()
+                        + " images)"))
+                .optInitFrom(base).build();
         out.printf("training %s on %d images (%d test), %d epochs%n", name, train.size(), test.size(), epochs);
         ModelManifest manifest;
         try (ProgressBar bar = Progress.start("train", (long) epochs * (train.size() / Math.min(batchSize,
@@ -177,16 +184,13 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Fine-tunes {@code --base} on the label folders in {@code --data} through {@link FineTune}, as the API does. */
     private int fineTune(TaggerConfig config, ModelStore store, PrintStream out, String base) {
-        int at = base.indexOf('@');
-        String baseName = at < 0 ? base : base.substring(0, at);
-        FineTuneRequest request = new FineTuneRequest(data.toAbsolutePath(), data.toString(), baseName,
-                at < 0 ? null : base.substring(at + 1), name != null ? name : baseName, headEpochs,
-                epochs != null ? epochs : FineTuneRequest.EPOCHS, headLearningRate,
-                learningRate != null ? learningRate : FineTuneRequest.LEARNING_RATE,
-                batchSize != null ? batchSize : FineTuneRequest.BATCH_SIZE, validationFraction,
-                config.fineTune().minImagesPerLabel(), patience, seed, color);
-        FineTune fineTune = new FineTune(store, new ImageDecoder(config.vision().maxPixels()),
-                config.fineTune().threads());
+        // a flag not given on the command line is null, so its finetune.* default applies
+        FineTuneRequest request = FineTuneSettings.builder().optBaseModel(base)
+                .optName(name).optHeadOnlyEpochs(headEpochs).optEpochs(epochs).optHeadLearningRate(headLearningRate)
+                .optLearningRate(learningRate).optBatchSize(batchSize).optValidationFraction(validationFraction)
+                .optPatience(patience).optSeed(seed).optColor(color).build()
+                .toRequest(config.fineTune(), data.toAbsolutePath(), data.toString());
+        FineTune fineTune = parent.components(Map.of()).fineTune();
         fineTune.validate(request);
         out.printf("fine-tuning %s on %s into %s%n", base, data, request.name());
         FineTune.Outcome outcome;

@@ -126,9 +126,20 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param keepUploads whether an uploaded data set ({@code DATA_ROOT/uploads/ID}) stays after its job ends
      * @param threads OpenMP threads a fine-tune's operators use, so training leaves cores to serving
      * @param baseModel the model ({@code NAME} or {@code NAME@VERSION}) a fine-tune without a base starts from
+     * @param headOnlyEpochs default epochs training only the new head (backbone frozen)
+     * @param epochs default further epochs training the whole network
+     * @param headLearningRate default learning rate of the head-only epochs
+     * @param learningRate default learning rate of the whole-network epochs
+     * @param batchSize default images per step
+     * @param validationFraction default fraction of each label held out for validation
+     * @param patience default whole-network epochs without a better validation accuracy before stopping early
+     * @param seed default seed of the split, shuffling, augmentation and a new head's initial weights
+     * @param color default for whether a grayscale base becomes a colour model
      */
     public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
-            long maxUploadBytes, int maxUploadFiles, boolean keepUploads, int threads, String baseModel) {}
+            long maxUploadBytes, int maxUploadFiles, boolean keepUploads, int threads, String baseModel,
+            int headOnlyEpochs, int epochs, float headLearningRate, float learningRate, int batchSize,
+            double validationFraction, int patience, long seed, boolean color) {}
 
     /**
      * The public HTTP listener.
@@ -219,7 +230,24 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.threads", "1", "OpenMP threads a fine-tune trains with (API jobs and train --base); "
                     + "serving keeps OMP_NUM_THREADS"),
             new Key("finetune.base-model", "mobilenetv3-coco", "model (NAME or NAME@VERSION) a fine-tune without "
-                    + "baseModel starts from: the pretrained colour backbone"));
+                    + "baseModel starts from: the pretrained colour backbone"),
+            new Key("finetune.head-only-epochs", "3", "epochs a fine-tune without headOnlyEpochs trains only the new "
+                    + "head (backbone frozen)"),
+            new Key("finetune.epochs", "20", "whole-network epochs a fine-tune without epochs trains after the "
+                    + "head-only ones"),
+            new Key("finetune.head-learning-rate", "0.05", "learning rate of the head-only epochs when a fine-tune "
+                    + "gives no headLearningRate"),
+            new Key("finetune.learning-rate", "0.03", "learning rate of the whole-network epochs when a fine-tune "
+                    + "gives no learningRate"),
+            new Key("finetune.batch-size", "16", "images per step when a fine-tune gives no batchSize"),
+            new Key("finetune.validation-fraction", "0.2", "fraction of each label a fine-tune without "
+                    + "validationFraction holds out for validation"),
+            new Key("finetune.patience", "10", "whole-network epochs without a better validation accuracy before a "
+                    + "fine-tune without patience stops early"),
+            new Key("finetune.seed", "42", "seed of a fine-tune without seed (split, shuffling, augmentation, new "
+                    + "head's weights)"),
+            new Key("finetune.color", "true", "whether a fine-tune without color turns a grayscale base into a colour "
+                    + "model (catalog photos are in colour)"));
 
     /**
      * Loads the configuration.
@@ -304,7 +332,16 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("finetune.max-upload-files", 1, 10_000_000),
                             bool("finetune.keep-uploads"),
                             (int) number("finetune.threads", 1, 256),
-                            text("finetune.base-model")),
+                            text("finetune.base-model"),
+                            (int) number("finetune.head-only-epochs", 0, 1000),
+                            (int) number("finetune.epochs", 0, 1000),
+                            (float) decimal("finetune.head-learning-rate", 0, 10, true),
+                            (float) decimal("finetune.learning-rate", 0, 10, true),
+                            (int) number("finetune.batch-size", 1, 4096),
+                            decimal("finetune.validation-fraction", 0, 0.9, false),
+                            (int) number("finetune.patience", 1, 1_000_000),
+                            number("finetune.seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                            bool("finetune.color")),
                     engine);
         }
 
@@ -339,6 +376,23 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                         + ", got " + n + " (" + origin.get(key) + ")");
             }
             return n;
+        }
+
+        /** Parses a decimal above {@code min} and below {@code max}, or equal to it when {@code maxIncluded}. */
+        private double decimal(String key, double min, double max, boolean maxIncluded) {
+            String v = text(key);
+            double d;
+            try {
+                d = Double.parseDouble(v.replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new ConfigException("configuration key '" + key + "' must be a decimal number, got '" + v
+                        + "' (" + origin.get(key) + ")");
+            }
+            if (!(d > min && (d < max || maxIncluded && d == max))) {
+                throw new ConfigException("configuration key '" + key + "' must be above " + min + " and "
+                        + (maxIncluded ? "at most " : "below ") + max + ", got " + v + " (" + origin.get(key) + ")");
+            }
+            return d;
         }
     }
 }

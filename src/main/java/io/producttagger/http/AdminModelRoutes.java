@@ -42,8 +42,6 @@ public final class AdminModelRoutes implements RouteProvider {
     }
 
     private void respond(RoutingContext ctx, Callable<JsonObject> action) {
-        pool.executeBlocking(action, false)
-                .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
-                .onFailure(ctx::fail);
+        JsonReplies.fromPool(pool, ctx, action);
     }
 }

@@ -155,7 +155,7 @@ public final class ClassifyRoutes implements RouteProvider {
                         return Future.succeededFuture(answer(model, results));
                     });
                 })
-                .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
+                .onSuccess(json -> JsonReplies.send(ctx, 200, json))
                 .onFailure(ctx::fail);
     }
 

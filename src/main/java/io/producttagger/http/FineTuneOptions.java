@@ -1,5 +1,6 @@
 package io.producttagger.http;
 
+import io.producttagger.training.loop.FineTuneSettings;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -75,6 +76,28 @@ final class FineTuneOptions {
             throw HttpProblem.badRequest("unknown fine-tune option '" + name + "'; the options are dataset (JSON "
                     + "only), " + String.join(", ", new java.util.TreeSet<>(NAMES)));
         }
+    }
+
+    /**
+     * Returns the typed settings of the given options; an option left out stays unset, for the service to fill in
+     * from {@code finetune.*}.
+     *
+     * @throws HttpProblem 400 when an option has the wrong type or is null
+     */
+    FineTuneSettings settings() {
+        return FineTuneSettings.builder()
+                .optBaseModel(string("baseModel", null))
+                .optName(string("name", null))
+                .optHeadOnlyEpochs(has("headOnlyEpochs") ? integer("headOnlyEpochs", 0) : null)
+                .optEpochs(has("epochs") ? integer("epochs", 0) : null)
+                .optHeadLearningRate(has("headLearningRate") ? (float) decimal("headLearningRate", 0) : null)
+                .optLearningRate(has("learningRate") ? (float) decimal("learningRate", 0) : null)
+                .optBatchSize(has("batchSize") ? integer("batchSize", 0) : null)
+                .optValidationFraction(has("validationFraction") ? decimal("validationFraction", 0) : null)
+                .optPatience(has("patience") ? integer("patience", 0) : null)
+                .optSeed(has("seed") ? longInteger("seed", 0) : null)
+                .optColor(has("color") ? bool("color", false) : null)
+                .build();
     }
 
     /** Returns whether the option was given (a JSON {@code null} counts as given, and is refused when read). */

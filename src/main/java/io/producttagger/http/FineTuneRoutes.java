@@ -1,15 +1,11 @@
 package io.producttagger.http;
 
-import io.producttagger.config.TaggerConfig;
-import io.producttagger.training.DataRoot;
-import io.producttagger.training.DatasetArchive;
-import io.producttagger.training.FineTuneJob;
-import io.producttagger.training.FineTuneJobs;
-import io.producttagger.training.FineTuneRequest;
 import io.producttagger.training.TrainingException;
-import io.producttagger.training.UploadFolders;
+import io.producttagger.training.jobs.FineTuneJob;
+import io.producttagger.config.TaggerConfig;
+import io.producttagger.training.jobs.FineTuneService;
+import io.producttagger.training.loop.FineTuneSettings;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,7 +14,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * {@code /admin/v1/fine-tunes}: submit a fine-tune (202) naming a folder under the data root (JSON) or
  * uploading a {@code .zip} of label folders, list jobs, read one's state, follow it as Server-Sent Events,
- * cancel it.
+ * cancel it. The routes parse media types and parameters, hand the rest to the {@link FineTuneService} on the
+ * worker pool and answer with {@link FineTuneJobResponse}.
  */
 public final class FineTuneRoutes implements RouteProvider {
 
@@ -30,30 +27,21 @@ public final class FineTuneRoutes implements RouteProvider {
     /** Largest {@code limit} a listing accepts. */
     static final int MAX_LIST_LIMIT = 1000;
 
-    private final FineTuneJobs jobs;
-    private final String defaultBase;
-    private final DataRoot dataRoot;
-    private final int minImagesPerLabel;
-    private final long maxUploadBytes;
-    private final DatasetArchive archive;
+    private final FineTuneService service;
     private final WorkerExecutor pool;
     private final long keepAliveMs;
 
     /**
-     * @param defaultBase the model a request without {@code baseModel} starts from ({@code finetune.base-model}, the
-     *     colour backbone)
+     * Creates the routes over the fine-tune service.
+     *
+     * @param service runs the fine-tunes and owns their uploads
+     * @param pool the worker pool the service's blocking calls run on
      * @param idleTimeoutMs the listener's idle timeout: an event stream writes a comment well within it, so a
      *     job that is queued or between epochs for a while does not have its stream closed as idle
      */
-    public FineTuneRoutes(FineTuneJobs jobs, DataRoot dataRoot, TaggerConfig.FineTune settings, String defaultBase,
-            WorkerExecutor pool, long idleTimeoutMs) {
+    public FineTuneRoutes(FineTuneService service, WorkerExecutor pool, long idleTimeoutMs) {
         this.keepAliveMs = Math.max(SSE_INTERVAL_MS, Math.min(5000, idleTimeoutMs / 3));
-        this.jobs = jobs;
-        this.defaultBase = defaultBase;
-        this.dataRoot = dataRoot;
-        this.minImagesPerLabel = settings.minImagesPerLabel();
-        this.maxUploadBytes = settings.maxUploadBytes();
-        this.archive = new DatasetArchive(settings.maxUploadFiles(), settings.maxUploadBytes() * 4);
+        this.service = service;
         this.pool = pool;
     }
 
@@ -71,28 +59,31 @@ public final class FineTuneRoutes implements RouteProvider {
                 .handler(this::submit);
         router.post("/admin/v1/fine-tunes").consumes("application/zip").consumes("application/gzip")
                 .consumes("application/x-gzip").consumes("application/x-tar")
-                .handler(BodyHandler.create(false).setBodyLimit(maxUploadBytes))
+                .handler(BodyHandler.create(false).setBodyLimit(service.maxUploadBytes()))
                 .handler(this::upload);
         router.get("/admin/v1/fine-tunes").handler(this::list);
         router.get("/admin/v1/fine-tunes/:id").handler(ctx -> pool.executeBlocking(
-                () -> jobs.get(ctx.pathParam("id")), false)
-                .onSuccess(job -> json(ctx, 200, job)).onFailure(ctx::fail));
+                () -> service.get(ctx.pathParam("id")), false)
+                .onSuccess(job -> json(ctx, 200, FineTuneJobResponse.of(job))).onFailure(ctx::fail));
         router.get("/admin/v1/fine-tunes/:id/events").handler(this::events);
         router.delete("/admin/v1/fine-tunes/:id").handler(ctx -> pool.executeBlocking(
-                () -> jobs.cancel(ctx.pathParam("id")), false)
-                .onSuccess(job -> json(ctx, 200, job)).onFailure(ctx::fail));
+                () -> service.cancel(ctx.pathParam("id")), false)
+                .onSuccess(job -> json(ctx, 200, FineTuneJobResponse.of(job))).onFailure(ctx::fail));
     }
 
     private void submit(RoutingContext ctx) {
-        FineTuneRequest request;
+        FineTuneSettings settings;
+        String dataset;
         try {
             JsonObject body = jsonBody(ctx);
-            request = parse(FineTuneOptions.json(body), datasetOf(body));
+            FineTuneOptions options = FineTuneOptions.json(body);
+            dataset = datasetOf(body);
+            settings = options.settings();
         } catch (RuntimeException e) {
             ctx.fail(e);
             return;
         }
-        queue(ctx, () -> jobs.submit(request));
+        queue(ctx, () -> service.submit(dataset, settings));
     }
 
     /** The body as a JSON object; a 400 when it is JSON but not an object (an array, a number, a string). */
@@ -113,32 +104,21 @@ public final class FineTuneRoutes implements RouteProvider {
      */
     private void upload(RoutingContext ctx) {
         byte[] zip = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        FineTuneOptions options;
+        FineTuneSettings settings;
         try {
-            options = FineTuneOptions.query(ctx.queryParams());
-            parse(options, UploadFolders.FOLDER); // a bad option is refused before the archive is unpacked
+            settings = FineTuneOptions.query(ctx.queryParams()).settings();
         } catch (RuntimeException e) {
             ctx.fail(e);
             return;
         }
-        queue(ctx, () -> {
-            UploadFolders uploads = jobs.uploads();
-            String upload = uploads.newId();
-            java.nio.file.Path folder = archive.unpack(zip, uploads.folder(upload));
-            try {
-                return jobs.submit(parse(options, dataRoot.root().relativize(folder).toString()), upload);
-            } catch (RuntimeException e) {
-                uploads.delete(upload);
-                throw e;
-            }
-        });
+        queue(ctx, () -> service.submitArchive(zip, settings));
     }
 
     private void queue(RoutingContext ctx, java.util.concurrent.Callable<FineTuneJob> submit) {
         pool.executeBlocking(submit, false).onSuccess(job -> {
             String status = "/admin/v1/fine-tunes/" + job.id();
             ctx.response().putHeader("Location", status);
-            json(ctx, 202, new JsonObject().put("id", job.id()).put("status", status).put("state", job.state()));
+            json(ctx, 202, new FineTuneJobResponse.Accepted(job.id(), status, job.state()));
         }).onFailure(ctx::fail);
     }
 
@@ -161,11 +141,8 @@ public final class FineTuneRoutes implements RouteProvider {
             ctx.fail(e);
             return;
         }
-        pool.executeBlocking(() -> jobs.list(state, limit), false).onSuccess(list -> {
-            JsonArray array = new JsonArray();
-            list.forEach(job -> array.add(JsonObject.mapFrom(job)));
-            json(ctx, 200, new JsonObject().put("jobs", array));
-        }).onFailure(ctx::fail);
+        pool.executeBlocking(() -> service.list(state, limit), false)
+                .onSuccess(list -> json(ctx, 200, FineTuneJobResponse.listing(list))).onFailure(ctx::fail);
     }
 
     private static int listLimit(String text) {
@@ -220,39 +197,12 @@ public final class FineTuneRoutes implements RouteProvider {
                 + "(finetune.data-root)");
     }
 
-    /** Builds the request from typed options and a data set path, resolving the path under the data root. */
-    private FineTuneRequest parse(FineTuneOptions options, String dataset) {
-        String base = options.string("baseModel", defaultBase);
-        if (base.isBlank()) {
-            throw new TrainingException.Invalid("\"baseModel\" is blank: name the model to start from (e.g. \"fashion\"), "
-                    + "or leave it out to start from the default base, " + defaultBase);
-        }
-        String baseVersion = null;
-        int at = base.indexOf('@');
-        if (at > 0) {
-            baseVersion = base.substring(at + 1);
-            base = base.substring(0, at);
-        }
-        return new FineTuneRequest(dataRoot.resolve(dataset), dataset, base, baseVersion,
-                options.string("name", base),
-                options.integer("headOnlyEpochs", FineTuneRequest.HEAD_ONLY_EPOCHS),
-                options.integer("epochs", FineTuneRequest.EPOCHS),
-                (float) options.decimal("headLearningRate", FineTuneRequest.HEAD_LEARNING_RATE),
-                (float) options.decimal("learningRate", FineTuneRequest.LEARNING_RATE),
-                options.integer("batchSize", FineTuneRequest.BATCH_SIZE),
-                options.decimal("validationFraction", FineTuneRequest.VALIDATION_FRACTION),
-                minImagesPerLabel,
-                options.integer("patience", FineTuneRequest.PATIENCE),
-                options.longInteger("seed", 42L),
-                options.bool("color", FineTuneRequest.COLOR));
-    }
-
     /** Streams the job's state as {@code text/event-stream}, one event per change, until it finishes. */
     private void events(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         FineTuneJob first;
         try {
-            first = jobs.get(id);
+            first = service.get(id);
         } catch (RuntimeException e) {
             ctx.fail(e);
             return;
@@ -262,10 +212,11 @@ public final class FineTuneRoutes implements RouteProvider {
         String[] lastUpdated = {null};
         long[] lastWrite = {System.nanoTime()};
         Runnable send = () -> {
-            FineTuneJob job = jobs.find(id).orElse(first);
+            FineTuneJob job = service.find(id).orElse(first);
             if (!job.updated().equals(lastUpdated[0])) {
                 lastUpdated[0] = job.updated();
-                ctx.response().write("event: " + job.state() + "\ndata: " + JsonObject.mapFrom(job).encode() + "\n\n");
+                ctx.response().write("event: " + job.state() + "\ndata: "
+                        + JsonObject.mapFrom(FineTuneJobResponse.of(job)).encode() + "\n\n");
                 lastWrite[0] = System.nanoTime();
             } else if (System.nanoTime() - lastWrite[0] > keepAliveMs * 1_000_000L) {
                 ctx.response().write(": keep-alive\n\n"); // a comment: clients ignore it
@@ -291,7 +242,6 @@ public final class FineTuneRoutes implements RouteProvider {
     }
 
     private static void json(RoutingContext ctx, int status, Object body) {
-        JsonObject o = body instanceof JsonObject j ? j : JsonObject.mapFrom(body);
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(o.encode());
+        JsonReplies.send(ctx, status, body);
     }
 }

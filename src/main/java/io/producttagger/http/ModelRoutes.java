@@ -30,9 +30,7 @@ public final class ModelRoutes implements RouteProvider {
     }
 
     private void respond(RoutingContext ctx, java.util.concurrent.Callable<JsonObject> body) {
-        pool.executeBlocking(body, false)
-                .onSuccess(json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()))
-                .onFailure(ctx::fail);
+        JsonReplies.fromPool(pool, ctx, body);
     }
 
     /** Every model as {@code GET /v1/models} lists them (the admin console's model list shows the same). */

@@ -67,14 +67,121 @@ public record ModelManifest(
 
     /** Returns a copy with another name and version. */
     public ModelManifest withVersion(String newName, String newVersion) {
-        return new ModelManifest(newName, newVersion, labels, input, preprocessing, architecture, parameters,
-                metrics, training, created);
+        return toBuilder().setName(newName).setVersion(newVersion).build();
     }
 
     /** Returns a copy with the given metrics. */
     public ModelManifest withMetrics(Map<String, Object> newMetrics) {
-        return new ModelManifest(name, version, labels, input, preprocessing, architecture, parameters,
-                newMetrics, training, created);
+        return toBuilder().optMetrics(newMetrics).build();
+    }
+
+    /**
+     * Starts a manifest: name, version, labels, input and architecture are required; preprocessing, parameter file
+     * name ({@code model}), metrics, training and creation time (now) are optional.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns a builder holding this manifest's parts, to make a changed copy. */
+    public Builder toBuilder() {
+        return builder().setName(name).setVersion(version).setLabels(labels).setInput(input)
+                .setArchitecture(architecture).optPreprocessing(preprocessing).optParameters(parameters)
+                .optMetrics(metrics).optTraining(training).optCreated(created);
+    }
+
+    /** Builds a {@link ModelManifest}: {@code set*} for the required parts, {@code opt*} for the rest. */
+    public static final class Builder {
+        private String name;
+        private String version;
+        private List<String> labels;
+        private InputSpec input;
+        private List<PreprocessingStep> preprocessing = List.of();
+        private Architecture architecture;
+        private String parameters = "model";
+        private Map<String, Object> metrics = Map.of();
+        private Map<String, Object> training = Map.of();
+        private String created;
+
+        private Builder() {}
+
+        /** Sets the model name (required). */
+        public Builder setName(String value) {
+            this.name = value;
+            return this;
+        }
+
+        /** Sets the version (required). */
+        public Builder setVersion(String value) {
+            this.version = value;
+            return this;
+        }
+
+        /** Sets the labels (required): at least two, or none for a backbone. */
+        public Builder setLabels(List<String> value) {
+            this.labels = value;
+            return this;
+        }
+
+        /** Sets the tensor the network takes (required). */
+        public Builder setInput(InputSpec value) {
+            this.input = value;
+            return this;
+        }
+
+        /** Sets how to rebuild the network (required). */
+        public Builder setArchitecture(Architecture value) {
+            this.architecture = value;
+            return this;
+        }
+
+        /** Sets the steps from decoded photo to input tensor; none by default. */
+        public Builder optPreprocessing(List<PreprocessingStep> value) {
+            this.preprocessing = value;
+            return this;
+        }
+
+        /** Sets the parameter file's base name; {@code model} by default. */
+        public Builder optParameters(String value) {
+            this.parameters = value;
+            return this;
+        }
+
+        /** Sets the evaluation figures; none by default. */
+        public Builder optMetrics(Map<String, Object> value) {
+            this.metrics = value;
+            return this;
+        }
+
+        /** Sets how it was trained; nothing by default. */
+        public Builder optTraining(Map<String, Object> value) {
+            this.training = value;
+            return this;
+        }
+
+        /** Sets when the version was made (ISO-8601); the time of {@link #build()} by default. */
+        public Builder optCreated(String value) {
+            this.created = value;
+            return this;
+        }
+
+        /**
+         * Builds the manifest.
+         *
+         * @throws IllegalArgumentException when a required part is missing or a name or label count is invalid
+         */
+        public ModelManifest build() {
+            validate();
+            return new ModelManifest(name, version, labels, input, preprocessing, architecture, parameters, metrics,
+                    training, created == null ? java.time.Instant.now().toString() : created);
+        }
+
+        private void validate() {
+            if (name == null || version == null || labels == null || input == null || architecture == null) {
+                throw new IllegalArgumentException("a model manifest needs a name, a version, labels, an input spec "
+                        + "and an architecture (setName, setVersion, setLabels, setInput, setArchitecture)");
+            }
+        }
     }
 
     /**

@@ -1,7 +1,8 @@
 /**
- * Training: data sets (Fashion-MNIST IDX, label folders read through the serving {@code vision} pipeline), the
- * training loop, evaluation (top-1/top-3, per-label precision/recall/F1, confusion matrix), and fine-tune jobs
- * (one trainer thread, a bounded queue, progress, cancel, job files that survive a restart, uploaded data sets
- * deleted when their job ends).
+ * Training, split along its jobs into three subpackages whose dependencies point one way, {@code jobs} to
+ * {@code loop} to {@code data}: {@link io.producttagger.training.data} (data sets and archives),
+ * {@link io.producttagger.training.loop} (the training loop and evaluation) and
+ * {@link io.producttagger.training.jobs} (the fine-tune service and its jobs). This package holds only what all
+ * three share: {@link io.producttagger.training.TrainingException}, the family the HTTP layer maps to statuses.
  */
 package io.producttagger.training;

@@ -5,11 +5,11 @@ import io.producttagger.TestSupport;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelStore;
-import io.producttagger.training.Augmentation;
-import io.producttagger.training.ClassifierTrainer;
-import io.producttagger.training.FashionMnist;
-import io.producttagger.training.LabeledImages;
-import io.producttagger.training.ModelTraining;
+import io.producttagger.training.loop.Augmentation;
+import io.producttagger.training.loop.ClassifierTrainer;
+import io.producttagger.training.data.FashionMnist;
+import io.producttagger.training.data.LabeledImages;
+import io.producttagger.training.loop.ModelTraining;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,11 +41,15 @@ final class CatalogFixtures {
                 Path dir = Files.createDirectories(Path.of("target/catalog-test-zoo"));
                 Path fresh = Files.createTempDirectory(dir, "zoo-");
                 LabeledImages data = TestSupport.fashionTest();
-                var request = new ModelTraining.Request(MODEL, Architecture.vggBn(List.of(8, 16), 1, 0),
-                        FashionMnist.preprocessing(), FashionMnist.NORMALIZATION, data.head(1000),
-                        data.select(java.util.stream.IntStream.range(1000, 1200).toArray()),
-                        Map.of("dataset", "Fashion-MNIST test images 0-999 (throwaway test model)"), null);
-                var settings = new ClassifierTrainer.Settings(2, 50, 0.05f, 0.9f, 5e-4f, 1, Augmentation.NONE, 7);
+                var request = ModelTraining.Request.builder().setName(MODEL)
+                        .setArchitecture(Architecture.vggBn(List.of(8, 16), 1, 0))
+                        .setPreprocessing(FashionMnist.preprocessing(), FashionMnist.NORMALIZATION)
+                        .setData(data.head(1000), data.select(java.util.stream.IntStream.range(1000, 1200).toArray()))
+                        .optDataDescription(Map.of("dataset", "Fashion-MNIST test images 0-999 (throwaway test model)"))
+                        .build();
+                var settings = ClassifierTrainer.Settings.builder().setEpochs(2).setBatchSize(50).setLearningRate(0.05f)
+                        .optMomentum(0.9f).optWeightDecay(5e-4f).optWarmupEpochs(1).optAugmentation(Augmentation.NONE)
+                        .optSeed(7).build();
                 new ModelTraining(new ModelStore(fresh)).trainAndPublish(request, settings,
                         new ClassifierTrainer.Listener() { }, () -> false);
                 zoo = fresh;

@@ -12,7 +12,7 @@ import io.producttagger.cli.ExitCodes;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
-import io.producttagger.training.FashionMnist;
+import io.producttagger.training.data.FashionMnist;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

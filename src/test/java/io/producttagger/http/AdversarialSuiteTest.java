@@ -2,7 +2,7 @@ package io.producttagger.http;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.producttagger.training.DatasetArchiveTestAccess;
+import io.producttagger.training.data.DatasetArchiveTestAccess;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -546,7 +546,7 @@ final class HostileInputs {
     }
 
     private static byte[] tarHeader(String name, char type, long size, boolean goodChecksum) {
-        return io.producttagger.training.DatasetArchiveTestAccess.tarHeader(name, type, size, goodChecksum);
+        return io.producttagger.training.data.DatasetArchiveTestAccess.tarHeader(name, type, size, goodChecksum);
     }
 
     // ---- paths

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
 import io.producttagger.app.TaggerApp;
-import io.producttagger.training.FashionMnist;
-import io.producttagger.training.LabeledImages;
+import io.producttagger.training.data.FashionMnist;
+import io.producttagger.training.data.LabeledImages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;

@@ -4,7 +4,7 @@ import io.producttagger.TestSupport;
 import io.producttagger.app.TaggerApp;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.training.FineTuneJobs;
+import io.producttagger.training.jobs.FineTuneService;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -17,9 +17,24 @@ final class ServingStack implements AutoCloseable {
     final TaggerApp app;
     final TaggerConfig config;
     final ModelRegistry registry;
-    final FineTuneJobs jobs;
+    final FineTuneService jobs;
     final ListenerVerticle admin;
     final ListenerVerticle server;
+
+    /**
+     * The folders of a test stack: a temporary folder holding a zoo with the bundled clothing model and the colour
+     * backbone, and an empty data root.
+     */
+    record Folders(Path tmp, Path zoo, Path data) {
+        /** Creates them under a new temporary folder named {@code prefix...}. */
+        static Folders create(String prefix) throws java.io.IOException {
+            TestSupport.offline();
+            Path tmp = java.nio.file.Files.createTempDirectory(prefix);
+            Path zoo = io.producttagger.training.FineTuneFixtures.zooWith(tmp.resolve("zoo"), "fashion",
+                    io.producttagger.training.FineTuneFixtures.BACKBONE);
+            return new Folders(tmp, zoo, java.nio.file.Files.createDirectories(tmp.resolve("data")));
+        }
+    }
 
     /** The configuration of a stack over {@code zoo} and {@code data} with the admin token {@code token}. */
     static TaggerConfig config(Path zoo, Path data, String token, String... pairs) {

@@ -48,12 +48,10 @@ class WebConsoleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        TestSupport.offline();
-        tmp = Files.createTempDirectory("console-test-");
-        Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), "fashion", FineTuneFixtures.BACKBONE);
-        Path data = Files.createDirectories(tmp.resolve("data"));
-        FineTuneFixtures.photoSet(data.resolve("photos"), 30);
-        stack = new ServingStack(ServingStack.config(zoo, data, TOKEN));
+        ServingStack.Folders folders = ServingStack.Folders.create("console-test-");
+        tmp = folders.tmp();
+        FineTuneFixtures.photoSet(folders.data().resolve("photos"), 30);
+        stack = new ServingStack(ServingStack.config(folders.zoo(), folders.data(), TOKEN));
         registry = stack.registry;
         admin = stack.admin;
         server = stack.server;

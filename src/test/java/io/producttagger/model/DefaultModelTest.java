@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
-import io.producttagger.training.ClassifierTrainer;
-import io.producttagger.training.Evaluation;
-import io.producttagger.training.FashionMnist;
+import io.producttagger.training.loop.ClassifierTrainer;
+import io.producttagger.training.loop.Evaluation;
+import io.producttagger.training.data.FashionMnist;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -21,11 +21,13 @@ class ModelStoreTest {
     Path root;
 
     static ModelManifest manifest(String name, String version) {
-        return new ModelManifest(name, version, List.of("cat", "dog"), new ModelManifest.InputSpec(28, 28, 1),
-                List.of(PreprocessingStep.of("negate"),
-                        PreprocessingStep.of("normalize", Map.of("mean", List.of(0.5), "std", List.of(0.25)))),
-                Architecture.vggBn(List.of(8, 16), 1, 0.1), "model", Map.of("top1", 0.9), Map.of("epochs", 3),
-                "2026-11-28T00:00:00Z");
+        return ModelManifest.builder().setName(name).setVersion(version).setLabels(List.of("cat", "dog"))
+                .setInput(new ModelManifest.InputSpec(28, 28, 1))
+                .setArchitecture(Architecture.vggBn(List.of(8, 16), 1, 0.1))
+                .optPreprocessing(List.of(PreprocessingStep.of("negate"),
+                        PreprocessingStep.of("normalize", Map.of("mean", List.of(0.5), "std", List.of(0.25)))))
+                .optMetrics(Map.of("top1", 0.9)).optTraining(Map.of("epochs", 3)).optCreated("2026-11-28T00:00:00Z")
+                .build();
     }
 
     @Test

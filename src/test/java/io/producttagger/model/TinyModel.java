@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.producttagger.TestSupport;
-import io.producttagger.training.FashionMnist;
+import io.producttagger.training.data.FashionMnist;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +19,10 @@ public final class TinyModel {
     public static ModelManifest publish(Path zoo, String name, String version) {
         TestSupport.offline();
         Architecture arch = Architecture.vggBn(List.of(4, 8), 1, 0);
-        ModelManifest manifest = new ModelManifest(name, version, FashionMnist.LABELS,
-                new ModelManifest.InputSpec(28, 28, 1), FashionMnist.preprocessing(), arch, "model",
-                Map.of("top1", 0.1), Map.of("note", "untrained test model"), "2026-11-28T00:00:00Z");
+        ModelManifest manifest = ModelManifest.builder().setName(name).setVersion(version)
+                .setLabels(FashionMnist.LABELS).setInput(new ModelManifest.InputSpec(28, 28, 1)).setArchitecture(arch)
+                .optPreprocessing(FashionMnist.preprocessing()).optMetrics(Map.of("top1", 0.1))
+                .optTraining(Map.of("note", "untrained test model")).optCreated("2026-11-28T00:00:00Z").build();
         try (Model model = Model.newInstance(name, "MXNet")) {
             Block block = arch.build(10);
             block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, 28, 28));

@@ -1,5 +1,7 @@
 package io.producttagger.training;
 
+import io.producttagger.training.data.LabeledImages;
+
 import io.producttagger.TestSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;

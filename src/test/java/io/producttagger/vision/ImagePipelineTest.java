@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.producttagger.training.FashionMnist;
+import io.producttagger.training.data.FashionMnist;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -114,9 +114,11 @@ public final class BackboneImport {
                     + " each convolution's bias");
             training.put("parameterCount", parameters);
             String version = store.nextVersion(name);
-            ModelManifest manifest = new ModelManifest(name, version, List.of(),
-                    new ModelManifest.InputSpec(inputSize, inputSize, 3), photoPreprocessing(inputSize),
-                    architecture, "model", Map.of(), training, Instant.now().toString());
+            // no labels: a backbone
+            ModelManifest manifest = ModelManifest.builder().setName(name).setVersion(version).setLabels(List.of())
+                    .setInput(new ModelManifest.InputSpec(inputSize, inputSize, 3)).setArchitecture(architecture)
+                    .optPreprocessing(photoPreprocessing(inputSize)).optTraining(training)
+                    .optCreated(Instant.now().toString()).build();
             store.publish(manifest, dir -> model.save(dir, manifest.parameters()));
             return manifest;
         }

@@ -169,6 +169,8 @@ public final class TagSparkCommand implements Callable<Integer> {
             return s.failed() > 0 ? 3 : 0;
         } catch (ModelException.UnknownModel e) {
             throw new CatalogException("unknown model: " + e.getMessage(), e);
+        } catch (ModelException.InvalidName e) {
+            throw new CatalogException("--model: " + e.getMessage(), e);
         } finally {
             if (ownSession) {
                 spark.stop();

@@ -18,8 +18,8 @@ import io.producttagger.config.OfflineMode;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.InferencePool;
 import io.producttagger.model.ModelRegistry;
-import io.producttagger.training.FashionMnist;
-import io.producttagger.training.PhotoSetGenerator;
+import io.producttagger.training.data.FashionMnist;
+import io.producttagger.training.data.PhotoSetGenerator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,8 +90,8 @@ class TagSparkJobTest {
     private Map<String, String> tagInProcess(Path manifest) throws Exception {
         TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString()));
         Path out = dir.resolve("in-process.jsonl");
-        try (ModelRegistry registry = ModelRegistry.open(config, InferencePool.Observer.NONE)) {
-            var model = registry.acquire(null).model();
+        try (io.producttagger.app.TaggerApp app = new io.producttagger.app.TaggerApp(config)) {
+            var model = app.registry().acquire(null).model();
             CatalogSource source = CatalogSource.open(manifest, json);
             InProcessTagger.Settings lanes = new InProcessTagger.Settings(2, config.inference().maxBatch(), 1,
                     config.server().maxBodyBytes(), 3, 0);
