@@ -56,11 +56,6 @@ public final class LoadedModel implements AutoCloseable {
         return manifest;
     }
 
-    /** Returns the DJL model (for fine-tuning from its parameters). */
-    public Model djlModel() {
-        return model;
-    }
-
     /**
      * Returns this version's image pipeline: the decoder in front of the preprocessing its manifest declares,
      * at its input size. Every way of tagging builds its pipeline here, so they all see the same pixels.

@@ -65,16 +65,6 @@ public record ModelManifest(
         return labels.isEmpty();
     }
 
-    /** Returns a copy with another name and version. */
-    public ModelManifest withVersion(String newName, String newVersion) {
-        return toBuilder().setName(newName).setVersion(newVersion).build();
-    }
-
-    /** Returns a copy with the given metrics. */
-    public ModelManifest withMetrics(Map<String, Object> newMetrics) {
-        return toBuilder().optMetrics(newMetrics).build();
-    }
-
     /**
      * Starts a manifest: name, version, labels, input and architecture are required; preprocessing, parameter file
      * name ({@code model}), metrics, training and creation time (now) are optional.

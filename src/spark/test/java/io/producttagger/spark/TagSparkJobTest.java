@@ -90,8 +90,11 @@ class TagSparkJobTest {
     private Map<String, String> tagInProcess(Path manifest) throws Exception {
         TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString()));
         Path out = dir.resolve("in-process.jsonl");
-        try (io.producttagger.app.TaggerApp app = new io.producttagger.app.TaggerApp(config)) {
-            var model = app.registry().acquire(null).model();
+        // the job's module holds no app (no Vert.x): the registry is built as the job's own consumers of model build it
+        try (ModelRegistry registry = new ModelRegistry(new io.producttagger.model.ModelStore(config.modelZoo()),
+                config, new io.producttagger.vision.ImageDecoder(config.vision().maxPixels()),
+                InferencePool.Observer.NONE)) {
+            var model = registry.acquire(null).model();
             CatalogSource source = CatalogSource.open(manifest, json);
             InProcessTagger.Settings lanes = new InProcessTagger.Settings(2, config.inference().maxBatch(), 1,
                     config.server().maxBodyBytes(), 3, 0);
