@@ -85,4 +85,25 @@ class TaggerConfigTest {
         assertThrows(ConfigException.class,
                 () -> TaggerConfig.load(null, Map.of(), Map.of("server.port", "70000")));
     }
+
+    @Test
+    void readsAndChecksTheEngineThreadSettingsFromTheirOwnVariables() {
+        TaggerConfig c = TaggerConfig.load(null, Map.of("OMP_NUM_THREADS", "2", "MXNET_ENGINE_TYPE", "NaiveEngine"),
+                Map.of());
+        assertEquals(new TaggerConfig.Engine(2, "NaiveEngine"), c.engine());
+        assertEquals(new TaggerConfig.Engine(0, ""), TaggerConfig.defaults().engine());
+        ConfigException omp = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of("OMP_NUM_THREADS", "two"), Map.of()));
+        assertTrue(omp.getMessage().contains("OMP_NUM_THREADS"), omp.getMessage());
+        ConfigException type = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of("MXNET_ENGINE_TYPE", "Fast"), Map.of()));
+        assertTrue(type.getMessage().contains("NaiveEngine, ThreadedEngine"), type.getMessage());
+    }
+
+    @Test
+    void warnsWhenWorkersTimesOpenMpThreadsExceedTheCores() {
+        assertTrue(new TaggerConfig.Engine(2, "NaiveEngine").warning(2, 1).isEmpty());
+        assertTrue(new TaggerConfig.Engine(2, "NaiveEngine").warning(2, 2).orElseThrow().contains("OMP_NUM_THREADS"));
+        assertTrue(new TaggerConfig.Engine(0, "").warning(4, 2).isPresent(), "unset means every core per worker");
+    }
 }
