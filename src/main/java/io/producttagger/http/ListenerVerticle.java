@@ -297,12 +297,6 @@ public final class ListenerVerticle extends VerticleBase {
             return this;
         }
 
-        /** Adds route providers, in the order their routes are matched. */
-        public Builder addRoutes(List<? extends RouteProvider> add) {
-            providers.addAll(add);
-            return this;
-        }
-
         /** Returns the listener (not yet deployed). */
         public ListenerVerticle build() {
             validate();

@@ -138,42 +138,37 @@ record Problem(int status, String reason, String title, String detail) {
         return false;
     }
 
-    /** The generic reason of a status: what a problem says when nothing more specific is known. */
-    static String reasonFor(int status) {
+    /** What a status says when nothing more specific is known: its machine-readable reason and its title. */
+    private record Generic(String reason, String title) {}
+
+    private static Generic genericFor(int status) {
         return switch (status) {
-            case 400 -> "bad_request";
-            case 401 -> "unauthorized";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 408 -> "request_timeout";
-            case 413 -> "payload_too_large";
-            case 414 -> "uri_too_long";
-            case 415 -> "unsupported_media_type";
-            case 422 -> "unprocessable";
-            case 431 -> "header_fields_too_large";
-            case 503 -> "overloaded";
-            case 505 -> "http_version_not_supported";
-            default -> status >= 500 ? "internal_error" : "request_error";
+            case 400 -> new Generic("bad_request", "Bad request");
+            case 401 -> new Generic("unauthorized", "Unauthorized");
+            case 404 -> new Generic("not_found", "Not found");
+            case 405 -> new Generic("method_not_allowed", "Method not allowed");
+            case 406 -> new Generic("not_acceptable", "Request error");
+            case 408 -> new Generic("request_timeout", "Request timeout");
+            case 413 -> new Generic("payload_too_large", "Payload too large");
+            case 414 -> new Generic("uri_too_long", "URI too long");
+            case 415 -> new Generic("unsupported_media_type", "Unsupported media type");
+            case 422 -> new Generic("unprocessable", "Unprocessable image");
+            case 431 -> new Generic("header_fields_too_large", "Request header fields too large");
+            case 503 -> new Generic("overloaded", "Overloaded");
+            case 505 -> new Generic("http_version_not_supported", "HTTP version not supported");
+            default -> status >= 500 ? new Generic("internal_error", "Internal error")
+                    : new Generic("request_error", "Request error");
         };
     }
 
+    /** The generic reason of a status ({@code bad_request}, {@code not_found}, ...). */
+    static String reasonFor(int status) {
+        return genericFor(status).reason();
+    }
+
+    /** The generic title of a status. */
     static String titleFor(int status) {
-        return switch (status) {
-            case 400 -> "Bad request";
-            case 401 -> "Unauthorized";
-            case 404 -> "Not found";
-            case 405 -> "Method not allowed";
-            case 408 -> "Request timeout";
-            case 413 -> "Payload too large";
-            case 414 -> "URI too long";
-            case 431 -> "Request header fields too large";
-            case 505 -> "HTTP version not supported";
-            case 415 -> "Unsupported media type";
-            case 422 -> "Unprocessable image";
-            case 503 -> "Overloaded";
-            default -> status >= 500 ? "Internal error" : "Request error";
-        };
+        return genericFor(status).title();
     }
 
     /** Returns the problem as a JSON object (also used for one failed image inside a multi-image answer). */

@@ -98,14 +98,19 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws ModelException.UnknownModel when the model or version does not exist
      */
     public Lease acquire(String spec) {
-        ModelRef ref = ModelRef.parse(spec, config.model());
-        return acquire(ref.name(), ref.version() != null ? ref.version() : servingVersion(ref.name()));
+        return acquire(ModelRef.parse(spec, config.model()));
     }
 
-    /** Acquires a version, loading it on first use. */
+    /** Acquires a version, loading it on first use; as {@link #acquire(String)} with {@code NAME@VERSION}. */
     public Lease acquire(String name, String version) {
-        new ModelRef(name, version); // InvalidName for a malformed part
-        servingVersion(name); // so that eviction knows whether this version serves; UnknownModel if no model
+        return acquire(new ModelRef(name, version));
+    }
+
+    private Lease acquire(ModelRef ref) {
+        // read even for NAME@VERSION: eviction must know which version serves (and a missing model is UnknownModel)
+        String serving = servingVersion(ref.name());
+        String name = ref.name();
+        String version = ref.version() != null ? ref.version() : serving;
         Entry entry;
         boolean load = false;
         synchronized (loaded) {
