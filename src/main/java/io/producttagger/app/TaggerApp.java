@@ -174,7 +174,7 @@ public final class TaggerApp implements Components {
                 .build();
         Future<String> deployed = Future.succeededFuture("");
         if (admin.enabled()) {
-            fineTunes = new FineTuneService(config, store, decoder);
+            fineTunes = new FineTuneService(config, fineTune());
             adminPool = vertx.createSharedWorkerExecutor("admin", 2);
             adminListener = ListenerVerticle.builder().optName("admin")
                     .setAddress(admin.host(), admin.port())

@@ -1,14 +1,12 @@
 package io.producttagger.training.jobs;
 
 import io.producttagger.config.TaggerConfig;
-import io.producttagger.model.ModelStore;
 import io.producttagger.training.TrainingException;
 import io.producttagger.training.data.DataRoot;
 import io.producttagger.training.data.DatasetArchive;
 import io.producttagger.training.loop.FineTune;
 import io.producttagger.training.loop.FineTuneRequest;
 import io.producttagger.training.loop.FineTuneSettings;
-import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -35,17 +33,16 @@ public final class FineTuneService implements AutoCloseable {
      * Builds the service from {@code finetune.*} and recovers the jobs a previous process left.
      *
      * @param config the data root, job folder, queue, upload limits and request defaults ({@code finetune.*})
-     * @param store the store new versions are published to, and bases come from
-     * @param decoder decodes training images with the serving limits
+     * @param fineTune runs the jobs (its store gives the bases and takes the new versions)
      */
-    public FineTuneService(TaggerConfig config, ModelStore store, ImageDecoder decoder) {
+    public FineTuneService(TaggerConfig config, FineTune fineTune) {
         this.settings = config.fineTune();
         // the uploads live under the same data root that requests are resolved under, by construction
         this.dataRoot = new DataRoot(settings.dataRoot());
         this.uploads = new UploadFolders(dataRoot, settings.keepUploads());
         // an archive may inflate to four times the largest upload, no more
         this.archive = new DatasetArchive(settings.maxUploadFiles(), settings.maxUploadBytes() * 4);
-        this.jobs = new FineTuneJobs(new FineTune(store, decoder, settings.threads()), settings.jobsDir(),
+        this.jobs = new FineTuneJobs(fineTune, settings.jobsDir(),
                 settings.queueCapacity(), uploads);
     }
 

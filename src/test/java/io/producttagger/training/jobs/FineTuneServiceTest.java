@@ -10,6 +10,7 @@ import io.producttagger.model.ModelStore;
 import io.producttagger.training.FineTuneFixtures;
 import io.producttagger.training.TrainingException;
 import io.producttagger.training.data.DatasetArchiveTestAccess;
+import io.producttagger.training.loop.FineTune;
 import io.producttagger.training.loop.FineTuneSettings;
 import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Files;
@@ -34,7 +35,8 @@ class FineTuneServiceTest {
             set.put(flags[i], flags[i + 1]);
         }
         TaggerConfig config = TaggerConfig.load(null, Map.of(), set);
-        return new FineTuneService(config, new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS));
+        return new FineTuneService(config, new FineTune(new ModelStore(zoo),
+                new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), config.fineTune().threads()));
     }
 
     private long uploads() throws Exception {
