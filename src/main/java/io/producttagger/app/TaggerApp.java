@@ -156,8 +156,8 @@ public final class TaggerApp implements Components {
                     + "TAGGER_ADMIN_TOKEN (admin.token), or disable it with admin.enabled=false"));
         }
         TaggerConfig.Engine engine = config.engine();
-        LOG.info("MXNet engine: {} (checked at start; set them in the environment, they are read when the "
-                + "natives load)", engine.describe());
+        LOG.info("MXNet engine: {} (read from the environment when the natives load; the engine type is "
+                + "enforced, see README)", engine.describe());
         engine.warning(Runtime.getRuntime().availableProcessors(), config.inference().workers())
                 .ifPresent(LOG::warn);
         vertx = Vertx.vertx();

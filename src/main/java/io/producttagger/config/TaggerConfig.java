@@ -35,23 +35,27 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
         Vision vision, Admin admin, FineTune fineTune, Engine engine) {
 
     /**
-     * The MXNet engine's settings. The natives read them from the environment when they load, before any
-     * configuration file could apply, so they are set there (as {@code scripts/lib.sh} and the Dockerfile do) and
-     * checked and reported here: a malformed value is refused at start, and {@code serve} logs both.
+     * The MXNet engine's settings. The natives read them from the C environment when they load, before any
+     * configuration file could apply, so they live there, not in the file: {@code OMP_NUM_THREADS} is a speed
+     * setting (the same scores with 1 or 2 threads), checked and reported; {@code MXNET_ENGINE_TYPE} is one that
+     * correctness depends on, so anything but {@value #REQUIRED_TYPE} is refused and, when unset, it is set before
+     * MXNet loads ({@code model.EngineEnvironment}).
      *
      * @param ompThreads {@code OMP_NUM_THREADS}: OpenMP threads per operator, or 0 when unset (MXNet then uses
      *     every core)
-     * @param engineType {@code MXNET_ENGINE_TYPE} ({@value #ENGINE_TYPES}), or empty when unset (MXNet's default,
-     *     ThreadedEnginePerDevice)
+     * @param engineType {@code MXNET_ENGINE_TYPE} as the environment had it at start: {@value #REQUIRED_TYPE}, or
+     *     empty when unset (then set to {@value #REQUIRED_TYPE} before MXNet loads)
      */
     public record Engine(int ompThreads, String engineType) {
         /** The engine types MXNet 1.9 knows. */
         public static final String ENGINE_TYPES = "NaiveEngine, ThreadedEngine, ThreadedEnginePerDevice";
+        /** The one engine type the project runs on. */
+        public static final String REQUIRED_TYPE = "NaiveEngine";
 
         /**
          * Reads both from the environment.
          *
-         * @throws ConfigException when a value is malformed
+         * @throws ConfigException when a value is malformed, or the engine type is not {@value #REQUIRED_TYPE}
          */
         public static Engine fromEnvironment(Map<String, String> env) {
             String omp = env.getOrDefault("OMP_NUM_THREADS", "").trim();
@@ -68,17 +72,35 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                 }
             }
             String type = env.getOrDefault("MXNET_ENGINE_TYPE", "").trim();
-            if (!type.isEmpty() && !List.of(ENGINE_TYPES.split(", ")).contains(type)) {
-                throw new ConfigException("MXNET_ENGINE_TYPE must be one of " + ENGINE_TYPES + ", got '" + type
-                        + "' (environment)");
-            }
+            refusal(type).ifPresent(message -> {
+                throw new ConfigException(message);
+            });
             return new Engine(threads, type);
+        }
+
+        /**
+         * Returns why an {@code MXNET_ENGINE_TYPE} value cannot run the project, or empty when it can (unset or
+         * {@value #REQUIRED_TYPE}).
+         */
+        public static java.util.Optional<String> refusal(String type) {
+            if (type.isEmpty() || type.equals(REQUIRED_TYPE)) {
+                return java.util.Optional.empty();
+            }
+            if (!List.of(ENGINE_TYPES.split(", ")).contains(type)) {
+                return java.util.Optional.of("MXNET_ENGINE_TYPE must be " + REQUIRED_TYPE + " (MXNet knows "
+                        + ENGINE_TYPES + "), got '" + type + "' (environment): unset it or set "
+                        + "MXNET_ENGINE_TYPE=" + REQUIRED_TYPE);
+            }
+            return java.util.Optional.of("MXNET_ENGINE_TYPE=" + type + " (environment) is not supported: several "
+                    + "threads run their own predictors with their own OpenMP limits, which only " + REQUIRED_TYPE
+                    + " honours; unset it or set MXNET_ENGINE_TYPE=" + REQUIRED_TYPE);
         }
 
         /** Returns both settings as a log line states them. */
         public String describe() {
             return "OMP_NUM_THREADS=" + (ompThreads == 0 ? "(unset: every core)" : ompThreads)
-                    + ", MXNET_ENGINE_TYPE=" + (engineType.isEmpty() ? "(unset: ThreadedEnginePerDevice)" : engineType);
+                    + ", MXNET_ENGINE_TYPE=" + REQUIRED_TYPE
+                    + (engineType.isEmpty() ? " (unset in the environment: set before MXNet loaded)" : "");
         }
 
         /**

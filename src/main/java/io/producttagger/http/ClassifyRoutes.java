@@ -188,7 +188,7 @@ public final class ClassifyRoutes implements RouteProvider {
     private static JsonObject success(String name, ServingModel.Tagging t) {
         JsonArray labels = new JsonArray();
         for (LabelScore s : t.labels()) {
-            labels.add(new JsonObject().put("label", s.label()).put("score", round(s.score(), 6)));
+            labels.add(new JsonObject().put("label", s.label()).put("score", s.score()));
         }
         JsonObject result = new JsonObject().put("name", name);
         if (t.blank()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +99,18 @@ class TaggerConfigTest {
         ConfigException type = assertThrows(ConfigException.class,
                 () -> TaggerConfig.load(null, Map.of("MXNET_ENGINE_TYPE", "Fast"), Map.of()));
         assertTrue(type.getMessage().contains("NaiveEngine, ThreadedEngine"), type.getMessage());
+    }
+
+    @Test
+    void refusesEveryEngineButTheNaiveOneAndSaysWhatToSet() {
+        for (String other : List.of("ThreadedEngine", "ThreadedEnginePerDevice")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> TaggerConfig.load(null, Map.of("MXNET_ENGINE_TYPE", other), Map.of()));
+            assertTrue(e.getMessage().contains("MXNET_ENGINE_TYPE=" + other)
+                    && e.getMessage().contains("set MXNET_ENGINE_TYPE=NaiveEngine"), e.getMessage());
+        }
+        assertTrue(new TaggerConfig.Engine(0, "").describe().contains("MXNET_ENGINE_TYPE=NaiveEngine (unset"),
+                "unset is reported as what MXNet runs");
     }
 
     @Test
