@@ -53,6 +53,8 @@ class EngineEnvironmentTest {
         Child child = run(Map.of(), LoadsAfterPrepare.class.getName());
         assertEquals(0, child.exit(), child.output());
         assertTrue(child.output().contains("engine type after load: NaiveEngine"), child.output());
+        assertTrue(child.output().contains("MXNet start using engine: NaiveEngine"), "MXNet's own word: "
+                + child.output());
     }
 
     @Test
