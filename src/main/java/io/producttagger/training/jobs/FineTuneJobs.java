@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
@@ -56,6 +57,7 @@ public final class FineTuneJobs implements AutoCloseable {
             .comparing((FineTuneJob j) -> instant(j.created())).reversed().thenComparing(FineTuneJob::id);
 
     private final FineTune fineTune;
+    private final Clock clock;
     private final Path folder;
     private final UploadFolders uploads;
     private final ThreadPoolExecutor trainer;
@@ -78,7 +80,17 @@ public final class FineTuneJobs implements AutoCloseable {
      * @param uploads where uploaded data sets live, and whether they stay after their jobs end
      */
     public FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity, UploadFolders uploads) {
+        this(fineTune, folder, queueCapacity, uploads, Clock.systemUTC());
+    }
+
+    /**
+     * Opens the queue with the clock that stamps every job state: the moment a thread reads it lies between its
+     * decision on a job's next state and storing that state, which is where tests stop a thread to force an
+     * interleaving.
+     */
+    FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity, UploadFolders uploads, Clock clock) {
         this.fineTune = fineTune;
+        this.clock = clock;
         this.folder = folder.toAbsolutePath().normalize();
         this.uploads = uploads;
         this.trainer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queueCapacity),
@@ -117,7 +129,7 @@ public final class FineTuneJobs implements AutoCloseable {
         }
         fineTune.validate(request);
         String id = UUID.randomUUID().toString();
-        String now = Instant.now().toString();
+        String now = now();
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("dataset", request.datasetName());
         described.put("baseModel", request.baseSpec());
@@ -336,8 +348,8 @@ public final class FineTuneJobs implements AutoCloseable {
         }
     }
 
-    private static String now() {
-        return Instant.now().toString();
+    private String now() {
+        return clock.instant().toString();
     }
 
     /** Stops the running job (recorded as failed) and the trainer thread; queued jobs stay queued in their files. */
