@@ -28,6 +28,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The fine-tune job queue: one dedicated trainer thread runs one job at a time (MXNet's OpenMP threads are
  * process-wide, so parallel jobs would only fight over the cores), further jobs wait in a bounded queue.
+ *
+ * <p>A job's state changes only as {@link FineTuneJob#canBecome} allows, and each change is one step under the
+ * job's own lock: the state it starts from is checked, the new state stored and its file written, so two
+ * threads (the trainer starting or ending a job, a client cancelling it) never both act on the same old state,
+ * and a progress report never changes the state. A queued job is cancelled on the spot; a running one only
+ * stops, and its run records the end.
  *
  * <p>Every state change is written atomically to {@code ID.json} in the jobs folder. On start, jobs found
  * {@code queued} or {@code running} there were interrupted by a restart: they are marked {@code failed} and
@@ -63,13 +70,23 @@ public final class FineTuneJobs implements AutoCloseable {
     private final ThreadPoolExecutor trainer;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private final Map<String, FineTuneJob> jobs = new ConcurrentHashMap<>();
-    private final Map<String, AtomicBoolean> cancels = new ConcurrentHashMap<>();
+    private final Map<String, Slot> jobs = new ConcurrentHashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     /** The data set of every queued or running job, to keep an upload another job reads by path. */
     private final Map<String, Path> datasetsInUse = new ConcurrentHashMap<>();
     /** Uploads whose jobs have ended, waiting until no queued or running job reads them. */
     private final Set<String> uploadsToDelete = ConcurrentHashMap.newKeySet();
+
+    /** One job: its latest state, the flag that stops its run, and (itself) the lock its state changes under. */
+    private static final class Slot {
+        final AtomicBoolean cancel = new AtomicBoolean();
+        /** Written only under this slot's lock; read without it. */
+        volatile FineTuneJob job;
+
+        Slot(FineTuneJob job) {
+            this.job = job;
+        }
+    }
 
     /**
      * Opens the queue and recovers the jobs a previous process left.
@@ -84,9 +101,9 @@ public final class FineTuneJobs implements AutoCloseable {
     }
 
     /**
-     * Opens the queue with the clock that stamps every job state: the moment a thread reads it lies between its
-     * decision on a job's next state and storing that state, which is where tests stop a thread to force an
-     * interleaving.
+     * Opens the queue with the clock that stamps every job state. A thread reads it once for each change it makes,
+     * after it has picked the job and before the change is checked and stored, which is where tests stop a thread
+     * to force an interleaving.
      */
     FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity, UploadFolders uploads, Clock clock) {
         this.fineTune = fineTune;
@@ -144,15 +161,14 @@ public final class FineTuneJobs implements AutoCloseable {
         FineTuneJob job = FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
                 .optCreated(now).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
                 .optModel(request.name()).build();
-        AtomicBoolean cancel = new AtomicBoolean();
-        cancels.put(id, cancel);
+        Slot slot = new Slot(job);
         datasetsInUse.put(id, request.dataset().toAbsolutePath().normalize());
-        update(job);
+        write(job); // before anyone can see the job, so no change of state is written over by this first file
+        jobs.put(id, slot);
         try {
-            trainer.execute(() -> run(id, request, cancel));
+            trainer.execute(() -> run(slot, request));
         } catch (RejectedExecutionException e) {
             jobs.remove(id);
-            cancels.remove(id);
             datasetsInUse.remove(id);
             deleteQuietly(file(id));
             throw new TrainingException.QueueFull("the fine-tune queue is full (" + trainer.getQueue().size()
@@ -167,16 +183,20 @@ public final class FineTuneJobs implements AutoCloseable {
      * @throws TrainingException.UnknownJob when there is no such job
      */
     public FineTuneJob get(String id) {
-        FineTuneJob job = id == null ? null : jobs.get(id);
-        if (job == null) {
-            throw new TrainingException.UnknownJob("no fine-tune job with id '" + id + "'");
-        }
-        return job;
+        return slot(id).job;
     }
 
     /** Returns a job's state if it exists. */
     public Optional<FineTuneJob> find(String id) {
-        return Optional.ofNullable(id == null ? null : jobs.get(id));
+        return Optional.ofNullable(id == null ? null : jobs.get(id)).map(s -> s.job);
+    }
+
+    private Slot slot(String id) {
+        Slot slot = id == null ? null : jobs.get(id);
+        if (slot == null) {
+            throw new TrainingException.UnknownJob("no fine-tune job with id '" + id + "'");
+        }
+        return slot;
     }
 
     /**
@@ -193,73 +213,109 @@ public final class FineTuneJobs implements AutoCloseable {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, got " + limit);
         }
-        return jobs.values().stream().filter(j -> state == null || state.equals(j.state()))
+        return jobs.values().stream().map(s -> s.job).filter(j -> state == null || state.equals(j.state()))
                 .sorted(NEWEST_FIRST).limit(limit).toList();
     }
 
     /**
      * Cancels a job: a queued one never starts, a running one stops after its current step; nothing is published.
      *
-     * @return the job's state after the request
+     * @return the job's state after the request: {@code cancelled} for a job that was queued, still
+     *     {@code running} for one that runs (its run records the end), unchanged for one that had ended
+     * @throws TrainingException.UnknownJob when there is no such job
      */
     public FineTuneJob cancel(String id) {
-        FineTuneJob job = get(id);
-        AtomicBoolean flag = cancels.get(id);
-        if (flag != null && !job.finished()) {
-            flag.set(true);
-            if (FineTuneJob.QUEUED.equals(job.state())) {
-                update(ended(job.withState(FineTuneJob.CANCELLED, "cancelled before it started", now())));
-            }
-        }
-        return get(id);
+        Slot slot = slot(id);
+        // set first: if the trainer starts the job before the state below changes, its run sees the flag
+        slot.cancel.set(true);
+        String at = now();
+        move(slot, FineTuneJob.QUEUED, j -> j.withState(FineTuneJob.CANCELLED, "cancelled before it started", at),
+                true);
+        return slot.job;
     }
 
-    private void run(String id, FineTuneRequest request, AtomicBoolean cancel) {
-        if (cancel.get() || get(id).finished()) {
+    private void run(Slot slot, FineTuneRequest request) {
+        String id = slot.job.id();
+        String started = now();
+        // a job cancelled while queued stays so; one the shutdown found queued stays queued in its file
+        if (closing.get() || move(slot, FineTuneJob.QUEUED, j -> j.withState(FineTuneJob.RUNNING, null, started),
+                true).isEmpty()) {
             return;
         }
-        update(get(id).withState(FineTuneJob.RUNNING, null, now()));
         try {
             long[] lastWrite = {0};
             FineTune.Outcome outcome = fineTune.run(request, p -> {
-                FineTuneJob next = get(id).withProgress(p, now());
+                String at = now();
                 // the file need not follow every step; clients read memory
                 boolean write = System.nanoTime() - lastWrite[0] > 2_000_000_000L;
                 if (write) {
                     lastWrite[0] = System.nanoTime();
                 }
-                update(next, write);
-            }, cancel::get);
-            update(ended(get(id).withOutcome(outcome, now())));
+                move(slot, FineTuneJob.RUNNING, j -> j.withProgress(p, at), write);
+            }, slot.cancel::get);
+            String succeeded = now();
+            end(slot, j -> j.withOutcome(outcome, succeeded));
             LOG.info("fine-tune {} published {}@{}", id, outcome.manifest().name(), outcome.manifest().version());
         } catch (RuntimeException | Error e) {
-            boolean cancelled = cancel.get() && !closing.get();
+            boolean cancelled = slot.cancel.get() && !closing.get();
             String error = closing.get() ? "interrupted by a shutdown; nothing was published, submit it again"
                     : cancelled ? "cancelled; nothing was published" : message(e);
-            update(ended(get(id).withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, now())));
+            String failed = now();
+            end(slot, j -> j.withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, failed));
             if (!cancelled) {
                 LOG.warn("fine-tune {} failed", id, e);
             }
-        } finally {
-            cancels.remove(id);
         }
     }
 
-    private FineTuneJob update(FineTuneJob job) {
-        return update(job, true);
+    /** Records the end of a running job's run; only the run ends a running job, so the job is still running. */
+    private void end(Slot slot, UnaryOperator<FineTuneJob> end) {
+        if (move(slot, FineTuneJob.RUNNING, end, true).isEmpty()) {
+            LOG.error("fine-tune {} ended its run while {}; its state is left as it is", slot.job.id(),
+                    slot.job.state());
+        }
+    }
+
+    /**
+     * Changes a job's state if it is in {@code from}: the check, the change, letting go of a job that ends and
+     * writing its file are one step under the job's lock, so no other change comes between.
+     *
+     * @param change the new state from the current one; it must be a move {@link FineTuneJob#canBecome} allows
+     * @param persist whether the job file follows (every change but most progress reports)
+     * @return the new state, or empty when the job was not in {@code from} (nothing changed)
+     */
+    private Optional<FineTuneJob> move(Slot slot, String from, UnaryOperator<FineTuneJob> change, boolean persist) {
+        synchronized (slot) {
+            FineTuneJob current = slot.job;
+            if (!current.state().equals(from)) {
+                return Optional.empty();
+            }
+            FineTuneJob next = change.apply(current);
+            if (!current.canBecome(next.state())) {
+                throw new IllegalStateException("fine-tune " + current.id() + " cannot go from " + current.state()
+                        + " to " + next.state());
+            }
+            if (next.finished()) {
+                ended(next);
+            }
+            slot.job = next;
+            if (persist) {
+                write(next);
+            }
+            return Optional.of(next);
+        }
     }
 
     /**
      * Lets go of a job about to be stored in its final state: its upload goes once no other job reads it. This runs
      * before the final state is visible, so whoever sees the job ended sees its upload gone too.
      */
-    private FineTuneJob ended(FineTuneJob job) {
+    private void ended(FineTuneJob job) {
         datasetsInUse.remove(job.id());
         if (job.upload() != null && !uploads.keep()) {
             uploadsToDelete.add(job.upload());
         }
         deleteUnusedUploads();
-        return job;
     }
 
     private synchronized void deleteUnusedUploads() {
@@ -275,14 +331,6 @@ public final class FineTuneJobs implements AutoCloseable {
                 uploadsToDelete.remove(upload);
             }
         }
-    }
-
-    private FineTuneJob update(FineTuneJob job, boolean persist) {
-        jobs.put(job.id(), job);
-        if (persist) {
-            write(job);
-        }
-        return job;
     }
 
     /** Writes a job file atomically: a temporary file in the same folder, then a rename. */
@@ -309,7 +357,7 @@ public final class FineTuneJobs implements AutoCloseable {
                         write(job);
                         LOG.warn("fine-tune {} was {} when the service stopped; marked failed", job.id(), was);
                     }
-                    jobs.put(job.id(), job);
+                    jobs.put(job.id(), new Slot(job));
                     if (job.upload() != null && !uploads.keep()) {
                         uploadsToDelete.add(job.upload());
                     }
@@ -356,7 +404,7 @@ public final class FineTuneJobs implements AutoCloseable {
     @Override
     public void close() {
         closing.set(true);
-        cancels.values().forEach(c -> c.set(true));
+        jobs.values().forEach(s -> s.cancel.set(true));
         trainer.shutdownNow();
         try {
             trainer.awaitTermination(30, TimeUnit.SECONDS);
