@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,8 +48,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A job submitted with an uploaded data set owns its folder under {@code DATA_ROOT/uploads}: when the job
  * ends (succeeded, failed, cancelled) the folder is deleted, unless {@code finetune.keep-uploads}; on start, the
- * folders of recovered jobs go the same way. A folder is kept while a queued or running job's data set, named by
- * path, lies inside it. Data sets named by path are never deleted.
+ * folders of recovered jobs go the same way. A folder is kept while a queued or running job, or one being
+ * submitted, reads inside it ({@link UploadsInUse}): its data set lies in the folder, links to it, or is a manifest
+ * whose folder holds it. Data sets named by path are never deleted.
  */
 public final class FineTuneJobs implements AutoCloseable {
 
@@ -66,16 +66,12 @@ public final class FineTuneJobs implements AutoCloseable {
     private final FineTune fineTune;
     private final Clock clock;
     private final Path folder;
-    private final UploadFolders uploads;
     private final ThreadPoolExecutor trainer;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Map<String, Slot> jobs = new ConcurrentHashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
-    /** The data set of every queued or running job, to keep an upload another job reads by path. */
-    private final Map<String, Path> datasetsInUse = new ConcurrentHashMap<>();
-    /** Uploads whose jobs have ended, waiting until no queued or running job reads them. */
-    private final Set<String> uploadsToDelete = ConcurrentHashMap.newKeySet();
+    private final UploadsInUse inUse;
 
     /** One job: its latest state, the flag that stops its run, and (itself) the lock its state changes under. */
     private static final class Slot {
@@ -109,7 +105,7 @@ public final class FineTuneJobs implements AutoCloseable {
         this.fineTune = fineTune;
         this.clock = clock;
         this.folder = folder.toAbsolutePath().normalize();
-        this.uploads = uploads;
+        this.inUse = new UploadsInUse(uploads);
         this.trainer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queueCapacity),
                 r -> {
                     Thread t = new Thread(r, "fine-tune");
@@ -144,9 +140,32 @@ public final class FineTuneJobs implements AutoCloseable {
         if (upload != null && !UploadFolders.isId(upload)) {
             throw new IllegalArgumentException("'" + upload + "' is not an upload id");
         }
-        fineTune.validate(request);
         String id = UUID.randomUUID().toString();
-        String now = now();
+        // before validation reads the data set: from here on no ended job's upload it reads is deleted
+        inUse.use(id, request.dataset());
+        try {
+            fineTune.validate(request);
+            FineTuneJob job = queued(id, request, upload);
+            Slot slot = new Slot(job);
+            write(job); // before anyone can see the job, so no change of state is written over by this first file
+            jobs.put(id, slot);
+            try {
+                trainer.execute(() -> run(slot, request));
+            } catch (RejectedExecutionException e) {
+                jobs.remove(id);
+                deleteQuietly(file(id));
+                throw new TrainingException.QueueFull("the fine-tune queue is full (" + trainer.getQueue().size()
+                        + " waiting, finetune.queue-capacity); retry when a job has finished");
+            }
+            return job;
+        } catch (RuntimeException e) {
+            inUse.release(id, null); // the caller keeps the upload it offered
+            throw e;
+        }
+    }
+
+    /** The state of a job just submitted: what was asked, as clients and the job file show it. */
+    private FineTuneJob queued(String id, FineTuneRequest request, String upload) {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("dataset", request.datasetName());
         described.put("baseModel", request.baseSpec());
@@ -158,23 +177,9 @@ public final class FineTuneJobs implements AutoCloseable {
         described.put("batchSize", request.batchSize());
         described.put("validationFraction", request.validationFraction());
         described.put("color", request.color());
-        FineTuneJob job = FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
-                .optCreated(now).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
+        return FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
+                .optCreated(now()).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
                 .optModel(request.name()).build();
-        Slot slot = new Slot(job);
-        datasetsInUse.put(id, request.dataset().toAbsolutePath().normalize());
-        write(job); // before anyone can see the job, so no change of state is written over by this first file
-        jobs.put(id, slot);
-        try {
-            trainer.execute(() -> run(slot, request));
-        } catch (RejectedExecutionException e) {
-            jobs.remove(id);
-            datasetsInUse.remove(id);
-            deleteQuietly(file(id));
-            throw new TrainingException.QueueFull("the fine-tune queue is full (" + trainer.getQueue().size()
-                    + " waiting, finetune.queue-capacity); retry when a job has finished");
-        }
-        return job;
     }
 
     /**
@@ -311,26 +316,7 @@ public final class FineTuneJobs implements AutoCloseable {
      * before the final state is visible, so whoever sees the job ended sees its upload gone too.
      */
     private void ended(FineTuneJob job) {
-        datasetsInUse.remove(job.id());
-        if (job.upload() != null && !uploads.keep()) {
-            uploadsToDelete.add(job.upload());
-        }
-        deleteUnusedUploads();
-    }
-
-    private synchronized void deleteUnusedUploads() {
-        for (String upload : List.copyOf(uploadsToDelete)) {
-            if (!UploadFolders.isId(upload)) {
-                LOG.warn("a fine-tune job names upload '{}', which is not an upload id; nothing deleted", upload);
-                uploadsToDelete.remove(upload);
-                continue;
-            }
-            Path uploaded = uploads.folder(upload).toAbsolutePath().normalize();
-            if (datasetsInUse.values().stream().noneMatch(d -> d.startsWith(uploaded))) {
-                uploads.delete(upload);
-                uploadsToDelete.remove(upload);
-            }
-        }
+        inUse.release(job.id(), job.upload());
     }
 
     /** Writes a job file atomically: a temporary file in the same folder, then a rename. */
@@ -358,9 +344,8 @@ public final class FineTuneJobs implements AutoCloseable {
                         LOG.warn("fine-tune {} was {} when the service stopped; marked failed", job.id(), was);
                     }
                     jobs.put(job.id(), new Slot(job));
-                    if (job.upload() != null && !uploads.keep()) {
-                        uploadsToDelete.add(job.upload());
-                    }
+                    // every recovered job has ended by now, and none runs yet: its upload goes
+                    ended(job);
                 } catch (IOException e) {
                     LOG.warn("ignoring unreadable fine-tune job file {}: {}", f, e.getMessage());
                 }
@@ -368,8 +353,6 @@ public final class FineTuneJobs implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the fine-tune jobs folder " + folder, e);
         }
-        // every recovered job has ended by now
-        deleteUnusedUploads();
     }
 
     private Path file(String id) {

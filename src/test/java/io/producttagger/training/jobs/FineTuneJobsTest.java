@@ -251,6 +251,68 @@ class FineTuneJobsTest {
     }
 
     @Test
+    void uploadIsKeptWhileASubmissionThatReadsItIsUnderWay() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path shared = upload("shared");
+        GateClock clock = new GateClock();
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"), false, clock)) {
+            FineTuneJob first = jobs.submit(slow(photos, "photos"));
+            FineTuneJob owner = jobs.submit(quick(shared, "owner"), "shared");
+            AtomicReference<FineTuneJob> reader = new AtomicReference<>();
+            Thread submitter = new Thread(() -> reader.set(jobs.submit(quick(shared, "reader"))), "submitter");
+            // the submission stamps its job once it has checked the request against the upload's images
+            GateClock.Gate submitting = clock.parkNext(t -> t == submitter);
+            submitter.start();
+            submitting.awaitParked();
+            boolean keptWhileSubmitting;
+            try {
+                jobs.cancel(owner.id());
+                keptWhileSubmitting = Files.isDirectory(shared);
+            } finally {
+                submitting.release();
+                submitter.join();
+            }
+            assertTrue(keptWhileSubmitting, "the owner ended while a submission that reads its upload was under way");
+            assertEquals(FineTuneJob.QUEUED, jobs.get(reader.get().id()).state());
+            jobs.cancel(reader.get().id());
+            assertTrue(!Files.exists(shared), "gone once no job reads it");
+            jobs.cancel(first.id());
+        }
+    }
+
+    @Test
+    void uploadReadThroughAManifestOrALinkIsKeptUntilThoseJobsEnd() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path shared = upload("shared");
+        StringBuilder lines = new StringBuilder("path,label\n");
+        try (var files = Files.walk(shared)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                lines.append(tmp.resolve("data").relativize(f)).append(',').append(f.getParent().getFileName())
+                        .append('\n');
+            }
+        }
+        Path manifest = Files.writeString(tmp.resolve("data/shared.csv"), lines);
+        Path link = Files.createSymbolicLink(tmp.resolve("data/linked"), shared);
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
+            FineTuneJob first = jobs.submit(slow(photos, "photos"));
+            FineTuneJob owner = jobs.submit(quick(shared, "owner"), "shared");
+            FineTuneJob byManifest = jobs.submit(quick(manifest, "manifest"));
+            FineTuneJob byLink = jobs.submit(quick(link, "linked"));
+            jobs.cancel(owner.id());
+            assertTrue(Files.isDirectory(shared), "a queued job's manifest names images in it");
+            jobs.cancel(byManifest.id());
+            assertTrue(Files.isDirectory(shared), "a queued job reads it through a link");
+            jobs.cancel(byLink.id());
+            assertTrue(!Files.exists(shared), "gone once no job reads it");
+            jobs.cancel(first.id());
+        }
+        assertTrue(Files.isRegularFile(manifest) && Files.isDirectory(photos.resolve("bags")),
+                "data sets named by path stay");
+    }
+
+    @Test
     void jobLeftRunningByACrashIsMarkedFailedOnStart() throws Exception {
         Path folder = Files.createDirectories(tmp.resolve("jobs"));
         Files.writeString(folder.resolve("abc.json"), """
