@@ -3,15 +3,19 @@ package io.producttagger.http;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,12 +27,20 @@ import org.slf4j.LoggerFactory;
  * binding and graceful closing. The composition root deploys both on the process's one {@link Vertx}.
  *
  * <p>Before routing: a request Netty could not parse (400), whose request line or headers are too long (414,
- * 431) or whose HTTP version is neither 1.0 nor 1.1 (505) gets an {@code application/problem+json} answer,
- * is logged and counted like any other, and its connection is closed. A connection must deliver a complete
- * request head within the idle timeout of opening or of its previous answer (so a request line without CRLF,
- * headers that never finish, slowloris, an idle keep-alive connection or a TLS handshake on the plain port are
- * closed), and one with no traffic for that long is closed too. Cleartext HTTP/2 upgrades are off: the service
- * speaks HTTP/1.1, and Vert.x answered a half-formed {@code Upgrade: h2c} with a 400 that never ended.
+ * 431), whose HTTP version is neither 1.0 nor 1.1 (505) or that asks for a WebSocket (404: the service has no
+ * WebSocket endpoint) gets an {@code application/problem+json} answer, is logged and counted like any other,
+ * and its connection is closed. A connection must deliver a complete request head within the idle timeout of
+ * opening or of its previous answer (so a request line without CRLF, headers that never finish, slowloris, an
+ * idle keep-alive connection or a TLS handshake on the plain port are closed), and one with no traffic for that
+ * long is closed too. Cleartext HTTP/2 upgrades are off: the service speaks HTTP/1.1, and Vert.x answered a
+ * half-formed {@code Upgrade: h2c} with a 400 that never ended.
+ *
+ * <p>Each HTTP/1.x connection's requests come straight to this listener: when a connection opens, the listener
+ * takes the place of Vert.x's own per-connection dispatch, through Vert.x's internal {@code HttpServerConnection}
+ * (no public API reaches it). That dispatch cannot give both refusals a problem: with any WebSocket handler set it
+ * answers every request carrying {@code Upgrade: websocket} itself, in plain text (400, 405, 426, or the status
+ * the handler rejects with) that is neither a problem nor logged, and without one it answers other HTTP versions
+ * 501 with an empty body. {@code HostileHttpTest} fails if a Vert.x upgrade changes that.
  */
 public final class ListenerVerticle extends VerticleBase {
 
@@ -84,7 +96,16 @@ public final class ListenerVerticle extends VerticleBase {
         HttpServer s = vertx.createHttpServer(options);
         HeadDeadlines deadlines = new HeadDeadlines(vertx, idleTimeoutMs);
         requests.onAnswered(deadlines::answered);
-        s.connectionHandler(deadlines::opened);
+        Handler<HttpServerRequest> dispatch = req -> {
+            deadlines.headReceived(req.connection());
+            notServed(req).ifPresentOrElse(p -> requests.refuse(req, p), () -> r.handle(req));
+        };
+        s.connectionHandler(conn -> {
+            deadlines.opened(conn);
+            if (conn instanceof io.vertx.core.http.impl.HttpServerConnection http1) {
+                http1.handler(dispatch);
+            }
+        });
         s.invalidRequestHandler(req -> {
             deadlines.headReceived(req.connection());
             Throwable cause = req.decoderResult().cause();
@@ -100,23 +121,28 @@ public final class ListenerVerticle extends VerticleBase {
                         : ": " + firstLine(cause.getMessage()))));
             }
         });
-        // With a WebSocket handshake handler set, Vert.x hands requests of other HTTP versions to the request
-        // handler (which answers 505) instead of answering 501 itself. The service has no WebSocket endpoint.
-        s.webSocketHandshakeHandler(handshake -> handshake.reject(404));
-        s.requestHandler(req -> {
-            deadlines.headReceived(req.connection());
-            if (req.version() == null) {
-                requests.refuse(req, new Problem(505, Problem.titleFor(505), "only HTTP/1.1 and HTTP/1.0 are "
-                        + "served; send the request as HTTP/1.1"));
-                return;
-            }
-            r.handle(req);
-        });
+        // Vert.x wants a request handler to listen; requests reach it only where the connection handler above could
+        // not take a connection's dispatch over
+        s.requestHandler(dispatch);
         this.server = s;
         return s.listen(port, host)
                 .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + host + ":" + port
                         + ": " + rootMessage(e), e)))
                 .onSuccess(bound -> LOG.info("{} listening on http://{}:{}", name, host, bound.actualPort()));
+    }
+
+    /** The problem of a request for what the service does not speak (another HTTP version, a WebSocket), if it is one. */
+    private static Optional<Problem> notServed(HttpServerRequest req) {
+        if (req.version() == null) {
+            return Optional.of(new Problem(505, Problem.titleFor(505), "only HTTP/1.1 and HTTP/1.0 are served; send "
+                    + "the request as HTTP/1.1"));
+        }
+        if (req.headers().contains(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET, true)) {
+            return Optional.of(new Problem(404, Problem.titleFor(404), "the service has no WebSocket endpoint: it "
+                    + "speaks HTTP/1.1 only (its event streams are server-sent events); send the request without "
+                    + "'Upgrade: websocket'"));
+        }
+        return Optional.empty();
     }
 
     /** Stops accepting connections and lets in-flight requests finish, for up to the grace period. */
