@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * and its connection is closed. A connection must deliver a complete request head within the idle timeout of
  * opening or of its previous answer (so a request line without CRLF, headers that never finish, slowloris, an
  * idle keep-alive connection or a TLS handshake on the plain port are closed), and one with no traffic for that
- * long is closed too. Cleartext HTTP/2 upgrades are off: the service speaks HTTP/1.1, and Vert.x answered a
+ * long is closed too. Once the head is in, a body must keep arriving: a gap of the body idle timeout gets a 408
+ * ({@link RequestLog}). Cleartext HTTP/2 upgrades are off: the service speaks HTTP/1.1, and Vert.x answered a
  * half-formed {@code Upgrade: h2c} with a 400 that never ended.
  *
  * <p>Each HTTP/1.x connection's requests come straight to this listener: when a connection opens, the listener
@@ -52,6 +53,8 @@ public final class ListenerVerticle extends VerticleBase {
     private final long idleTimeoutMs;
     private final long requestTimeoutMs;
     private final String requestTimeoutKey;
+    private final long bodyIdleTimeoutMs;
+    private final String bodyIdleTimeoutKey;
     private final boolean compression;
     private final TaggerMetrics metrics;
     private final String bodyLimitDetail;
@@ -68,6 +71,8 @@ public final class ListenerVerticle extends VerticleBase {
         this.idleTimeoutMs = b.idleTimeoutMs;
         this.requestTimeoutMs = b.requestTimeoutMs;
         this.requestTimeoutKey = b.requestTimeoutKey;
+        this.bodyIdleTimeoutMs = b.bodyIdleTimeoutMs;
+        this.bodyIdleTimeoutKey = b.bodyIdleTimeoutKey;
         this.compression = b.compression;
         this.metrics = b.metrics;
         this.bodyLimitDetail = b.bodyLimitDetail;
@@ -84,7 +89,8 @@ public final class ListenerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         Router r = Router.router(vertx);
-        RequestLog requests = new RequestLog(r, metrics, requestTimeoutMs, requestTimeoutKey);
+        RequestLog requests = new RequestLog(r, metrics, requestTimeoutMs, requestTimeoutKey, bodyIdleTimeoutMs,
+                bodyIdleTimeoutKey);
         providers.forEach(p -> p.addRoutes(r));
         new FailureHandler(bodyLimitDetail).install(r);
         this.router = r;
@@ -258,6 +264,8 @@ public final class ListenerVerticle extends VerticleBase {
         private long idleTimeoutMs = -1;
         private long requestTimeoutMs = -1;
         private String requestTimeoutKey;
+        private long bodyIdleTimeoutMs = -1;
+        private String bodyIdleTimeoutKey;
         private boolean compression;
         private TaggerMetrics metrics;
         private String bodyLimitDetail = FailureHandler.SERVER_BODY_LIMIT;
@@ -284,6 +292,19 @@ public final class ListenerVerticle extends VerticleBase {
             this.idleTimeoutMs = idleMs;
             this.requestTimeoutMs = requestMs;
             this.requestTimeoutKey = requestKey;
+            return this;
+        }
+
+        /**
+         * Sets the longest gap between two reads of a request body (the wait for its first byte after the head
+         * included); a body that stops for longer is answered 408 and its connection closed.
+         *
+         * @param ms the gap in milliseconds
+         * @param key the configuration keys of the limit, named in the 408's detail
+         */
+        public Builder setBodyIdleTimeout(long ms, String key) {
+            this.bodyIdleTimeoutMs = ms;
+            this.bodyIdleTimeoutKey = key;
             return this;
         }
 
@@ -333,8 +354,9 @@ public final class ListenerVerticle extends VerticleBase {
             if (host == null || port == null || port < 0 || port > 65535) {
                 throw new IllegalArgumentException("a listener needs a host and a port in 0..65535");
             }
-            if (idleTimeoutMs <= 0 || requestTimeoutMs <= 0 || requestTimeoutKey == null) {
-                throw new IllegalArgumentException("a listener needs its idle and request timeouts");
+            if (idleTimeoutMs <= 0 || requestTimeoutMs <= 0 || requestTimeoutKey == null || bodyIdleTimeoutMs <= 0
+                    || bodyIdleTimeoutKey == null) {
+                throw new IllegalArgumentException("a listener needs its idle, request and body idle timeouts");
             }
             if (providers.isEmpty()) {
                 throw new IllegalArgumentException("a listener without routes answers nothing but 404");
