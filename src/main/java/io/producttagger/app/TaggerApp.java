@@ -168,6 +168,8 @@ public final class TaggerApp implements Components {
                 .setAddress(config.server().host(), config.server().port())
                 .setTimeouts(config.server().idleTimeoutMs(), config.server().requestTimeoutMs(),
                         "server.request-timeout-ms, TAGGER_SERVER_REQUEST_TIMEOUT_MS")
+                .setBodyIdleTimeout(config.server().bodyIdleTimeoutMs(),
+                        "server.body-idle-timeout-ms, TAGGER_SERVER_BODY_IDLE_TIMEOUT_MS")
                 .optCompression(true).optMetrics(metrics).optGraceSeconds(30)
                 .addRoutes(new ConsoleRoutes(), new HealthRoutes(ready::get), new ModelRoutes(registry, decodePool),
                         new ClassifyRoutes(config, registry, metrics, decodePool), new OpsRoutes(metrics))
@@ -180,6 +182,8 @@ public final class TaggerApp implements Components {
                     .setAddress(admin.host(), admin.port())
                     .setTimeouts(config.server().idleTimeoutMs(), admin.requestTimeoutMs(),
                             "admin.request-timeout-ms, TAGGER_ADMIN_REQUEST_TIMEOUT_MS")
+                    .setBodyIdleTimeout(admin.bodyIdleTimeoutMs(),
+                            "admin.body-idle-timeout-ms, TAGGER_ADMIN_BODY_IDLE_TIMEOUT_MS")
                     .optGraceSeconds(10)
                     .optBodyLimitDetail(FineTuneRoutes.bodyLimitDetail(config.fineTune()))
                     // the console's files come before the token check: a browser opens them without the token

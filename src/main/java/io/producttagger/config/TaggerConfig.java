@@ -126,13 +126,17 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param token the bearer token clients must send; empty means none, which refuses to start when enabled
      * @param requestTimeoutMs longest an admin request (an archive upload among them) may take before it is
      *     answered 408
+     * @param bodyIdleTimeoutMs longest an admin request's body may stop arriving (between two reads, or from the
+     *     head to its first byte) before it is answered 408 and its connection closed
      */
-    public record Admin(boolean enabled, String host, int port, String token, long requestTimeoutMs) {
+    public record Admin(boolean enabled, String host, int port, String token, long requestTimeoutMs,
+            long bodyIdleTimeoutMs) {
         /** Hides the token from logs and error messages. */
         @Override
         public String toString() {
             return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
-                    + (token.isEmpty() ? "(none)" : "(set)") + ", requestTimeoutMs=" + requestTimeoutMs + "]";
+                    + (token.isEmpty() ? "(none)" : "(set)") + ", requestTimeoutMs=" + requestTimeoutMs
+                    + ", bodyIdleTimeoutMs=" + bodyIdleTimeoutMs + "]";
         }
     }
 
@@ -173,9 +177,11 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param requestTimeoutMs longest a request may take before it is answered 408
      * @param idleTimeoutMs longest a connection (public or admin) may wait for a complete request head after it
      *     opens or after its previous answer, or stay silent; then it is closed
+     * @param bodyIdleTimeoutMs longest a public request's body may stop arriving (between two reads, or from the
+     *     head to its first byte) before it is answered 408 and its connection closed
      */
     public record Server(String host, int port, long maxBodyBytes, int maxImages, long requestTimeoutMs,
-            long idleTimeoutMs) {}
+            long idleTimeoutMs, long bodyIdleTimeoutMs) {}
 
     /**
      * The classifier: a bounded queue in front of worker threads that run batches.
@@ -226,6 +232,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("server.request-timeout-ms", "30000", "longest a public request may take (then 408)"),
             new Key("server.idle-timeout-ms", "15000", "longest a connection (public or admin) may wait for a "
                     + "complete request head, or stay silent, before it is closed"),
+            new Key("server.body-idle-timeout-ms", "10000", "longest a public request body may stop arriving "
+                    + "(then 408)"),
             new Key("inference.workers", "1", "inference threads, one predictor each"),
             new Key("inference.max-batch", "16", "most images in one inference batch"),
             new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
@@ -241,6 +249,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                     + "required when admin.enabled"),
             new Key("admin.request-timeout-ms", "300000", "longest an admin request (an archive upload) may take "
                     + "(then 408)"),
+            new Key("admin.body-idle-timeout-ms", "30000", "longest an admin request body (an archive upload) may "
+                    + "stop arriving (then 408)"),
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
@@ -335,7 +345,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             number("server.max-body-bytes", 1, Long.MAX_VALUE),
                             (int) number("server.max-images", 1, 1000),
                             number("server.request-timeout-ms", 100, 3_600_000),
-                            number("server.idle-timeout-ms", 100, 3_600_000)),
+                            number("server.idle-timeout-ms", 100, 3_600_000),
+                            number("server.body-idle-timeout-ms", 100, 3_600_000)),
                     new Inference((int) number("inference.workers", 1, 64),
                             (int) number("inference.max-batch", 1, 1024),
                             (int) number("inference.max-delay-ms", 0, 10_000),
@@ -344,7 +355,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("inference.max-other-versions", 0, 1000)),
                     new Vision(number("vision.max-pixels", 1, 1L << 31)),
                     new Admin(bool("admin.enabled"), text("admin.host"), (int) number("admin.port", 0, 65535),
-                            values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000)),
+                            values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000),
+                            number("admin.body-idle-timeout-ms", 100, 86_400_000)),
                     new FineTune(Path.of(text("finetune.data-root")),
                             values.get("finetune.jobs-dir").isEmpty() ? Path.of(text("model.zoo")).resolve(".jobs")
                                     : Path.of(values.get("finetune.jobs-dir")),

@@ -73,6 +73,28 @@ class TaggerConfigTest {
     }
 
     @Test
+    void bodyIdleTimeoutsHaveTheirDefaultsAndAreReachableFromFileEnvironmentAndFlag() throws Exception {
+        TaggerConfig defaults = TaggerConfig.defaults();
+        assertEquals(10_000L, defaults.server().bodyIdleTimeoutMs());
+        assertEquals(30_000L, defaults.admin().bodyIdleTimeoutMs());
+        Path file = dir.resolve("tagger.properties");
+        Files.writeString(file, "server.body-idle-timeout-ms=2000\nadmin.body-idle-timeout-ms=3000\n");
+        assertEquals(2000L, TaggerConfig.load(file, Map.of(), Map.of()).server().bodyIdleTimeoutMs());
+        assertEquals(3000L, TaggerConfig.load(file, Map.of(), Map.of()).admin().bodyIdleTimeoutMs());
+        TaggerConfig fromEnv = TaggerConfig.load(file, Map.of("TAGGER_SERVER_BODY_IDLE_TIMEOUT_MS", "4000",
+                "TAGGER_ADMIN_BODY_IDLE_TIMEOUT_MS", "5000"), Map.of());
+        assertEquals(4000L, fromEnv.server().bodyIdleTimeoutMs());
+        assertEquals(5000L, fromEnv.admin().bodyIdleTimeoutMs());
+        TaggerConfig fromFlags = TaggerConfig.load(file, Map.of("TAGGER_SERVER_BODY_IDLE_TIMEOUT_MS", "4000"),
+                Map.of("server.body-idle-timeout-ms", "6000", "admin.body-idle-timeout-ms", "7000"));
+        assertEquals(6000L, fromFlags.server().bodyIdleTimeoutMs());
+        assertEquals(7000L, fromFlags.admin().bodyIdleTimeoutMs());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of(), Map.of("admin.body-idle-timeout-ms", "0")));
+        assertTrue(e.getMessage().contains("admin.body-idle-timeout-ms"), e.getMessage());
+    }
+
+    @Test
     void everyKeyIsInTheReadmeConfigurationTable() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (TaggerConfig.Key k : TaggerConfig.KEYS) {
