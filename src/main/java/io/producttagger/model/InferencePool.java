@@ -2,6 +2,7 @@ package io.producttagger.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -50,9 +51,9 @@ public final class InferencePool implements AutoCloseable {
      */
     public record Prediction(float[] probabilities, double queueMs, double inferenceMs, int batchSize) {}
 
-    /** Observes batches, e.g. for metrics. */
+    /** Observes batches, e.g. for metrics; an observer that throws is logged and changes no result. */
     public interface Observer {
-        /** Called after each batch. */
+        /** Called after each batch, once its images have their results. */
         void onBatch(int size, double inferenceMs);
 
         /** An observer that ignores everything. */
@@ -71,11 +72,15 @@ public final class InferencePool implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder batchesRun = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder imagesRun = new java.util.concurrent.atomic.LongAdder();
 
-    /** Starts the worker threads. */
+    /**
+     * Starts the worker threads.
+     *
+     * @param observer told about every batch (not null: {@link Observer#NONE} observes nothing)
+     */
     public InferencePool(LoadedModel model, Settings settings, Observer observer) {
-        this.model = model;
-        this.settings = settings;
-        this.observer = observer;
+        this.model = Objects.requireNonNull(model, "model");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.observer = Objects.requireNonNull(observer, "observer (use InferencePool.Observer.NONE for none)");
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         ModelManifest.InputSpec in = model.manifest().input();
         this.imageFloats = in.channels() * in.width() * in.height();
@@ -167,20 +172,27 @@ public final class InferencePool implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             System.arraycopy(batch.get(i).chw(), 0, input, i * imageFloats, imageFloats);
         }
+        double ms;
         try {
             float[] scores = scorer.score(input, n);
-            double ms = (System.nanoTime() - start) / 1e6;
+            ms = (System.nanoTime() - start) / 1e6;
             int labels = scores.length / n;
             for (int i = 0; i < n; i++) {
                 Job job = batch.get(i);
                 float[] p = java.util.Arrays.copyOfRange(scores, i * labels, (i + 1) * labels);
                 job.result().complete(new Prediction(p, (start - job.enqueued()) / 1e6, ms, n));
             }
-            batchesRun.increment();
-            imagesRun.add(n);
-            observer.onBatch(n, ms);
         } catch (RuntimeException e) {
             batch.forEach(j -> j.result().completeExceptionally(e));
+            return;
+        }
+        batchesRun.increment();
+        imagesRun.add(n);
+        try {
+            observer.onBatch(n, ms);
+        } catch (RuntimeException e) {
+            LOG.warn("the batch observer of {}@{} failed; the batch's results stand", model.manifest().name(),
+                    model.manifest().version(), e);
         }
     }
 

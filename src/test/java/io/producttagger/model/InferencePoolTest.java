@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +89,36 @@ class InferencePoolTest {
                 }
             });
         }
+    }
+
+    @Test
+    void aFailingObserverIsLoggedAndChangesNoResult() throws Exception {
+        float[] expected;
+        try (InferencePool plain = new InferencePool(model, new InferencePool.Settings(1, 8, 0, 64),
+                InferencePool.Observer.NONE)) {
+            expected = plain.classify(image(1)).probabilities();
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        InferencePool pool = new InferencePool(model, new InferencePool.Settings(1, 8, 0, 64), (size, ms) -> {
+            throw new IllegalStateException("test: a broken observer");
+        });
+        try {
+            assertArrayEquals(expected, pool.classify(image(1)).probabilities());
+            assertArrayEquals(expected, pool.classify(image(1)).probabilities());
+        } finally {
+            pool.close(); // its worker has left: it logged all it will
+            System.setErr(stderr);
+        }
+        assertEquals(2, pool.batchesRun());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("test: a broken observer"), log::toString);
+    }
+
+    @Test
+    void refusesANullObserver() {
+        InferencePool.Settings settings = new InferencePool.Settings(1, 8, 0, 64);
+        assertThrows(NullPointerException.class, () -> new InferencePool(model, settings, null).close());
     }
 
     @Test
