@@ -245,6 +245,25 @@ public final class ModelRegistry implements AutoCloseable {
         evictBeyondLimit().forEach(ServingModel::close);
     }
 
+    /**
+     * Returns whether the default model's serving version is loaded and every one of its inference workers is up
+     * (see {@link InferencePool#isHealthy()}): what readiness reports. The version is the serving one as last read,
+     * so a probe reads no file.
+     */
+    public boolean isDefaultModelHealthy() {
+        Pointer p = serving.get(config.model());
+        if (p == null) {
+            return false;
+        }
+        Entry e;
+        synchronized (loaded) {
+            // the serving version is never evicted, so moving it in the access order changes nothing
+            e = loaded.get(config.model() + "@" + p.version());
+        }
+        return e != null && e.model.isDone() && !e.model.isCompletedExceptionally()
+                && e.model.join().pool().isHealthy();
+    }
+
     /** Returns the versions loaded now (not those still loading). */
     public List<ServingModel> loaded() {
         List<ServingModel> out = new ArrayList<>();

@@ -98,6 +98,21 @@ class ModelRegistryTest {
     }
 
     @Test
+    void theDefaultModelIsHealthyOnceLoadedUntilTheRegistryCloses() {
+        TinyModel.publish(zoo, "m", "1");
+        TinyModel.publish(zoo, "other", "1");
+        ModelRegistry registry = registry(2);
+        try (registry) {
+            assertFalse(registry.isDefaultModelHealthy(), "not loaded yet");
+            registry.acquire("other").close();
+            assertFalse(registry.isDefaultModelHealthy(), "another model says nothing about the default one");
+            registry.acquire(null).close();
+            assertTrue(registry.isDefaultModelHealthy());
+        }
+        assertFalse(registry.isDefaultModelHealthy());
+    }
+
+    @Test
     void malformedNamesAreInvalidAndMissingOnesUnknown() {
         TinyModel.publish(zoo, "m", "1");
         try (ModelRegistry registry = registry(2)) {
