@@ -202,16 +202,21 @@ public final class TaggerApp implements Components {
     }
 
     private void warmDefaultModel() {
-        decodePool.executeBlocking(() -> {
-            try (ModelRegistry.Lease lease = registry.acquire(null)) {
-                lease.model().warmUp();
-                return lease.model().id();
-            }
-        }, false).onSuccess(id -> {
-            ready.set(true);
-            LOG.info("model {} loaded and warm; ready", id);
-        }).onFailure(e -> LOG.error("default model '{}' failed to load: {}", registry.defaultModel(),
-                e.getMessage()));
+        // the model loads on the registry's load pool; a decode thread only runs the one warm-up inference
+        decodePool.executeBlocking(() -> registry.acquireAsync(null), false)
+                .compose(Future::fromCompletionStage)
+                .compose(leased -> decodePool.executeBlocking(() -> {
+                    try (ModelRegistry.Lease lease = leased) {
+                        lease.model().warmUp();
+                        return lease.model().id();
+                    }
+                }, false))
+                .onSuccess(id -> {
+                    ready.set(true);
+                    LOG.info("model {} loaded and warm; ready", id);
+                })
+                .onFailure(e -> LOG.error("default model '{}' failed to load: {}", registry.defaultModel(),
+                        e.getMessage()));
     }
 
     /**
