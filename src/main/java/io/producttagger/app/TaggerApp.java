@@ -133,7 +133,7 @@ public final class TaggerApp implements Components {
 
     /**
      * Returns whether the default model is loaded and warm and all its inference workers are up: false from the
-     * moment a worker fails until its replacement has run a batch.
+     * moment a worker fails until its replacement has scored its probe image.
      */
     public boolean isReady() {
         return ready.get() && registry.isDefaultModelHealthy();
@@ -173,7 +173,8 @@ public final class TaggerApp implements Components {
                 .setTimeouts(config.server().idleTimeoutMs(), config.server().requestTimeoutMs(),
                         "server.request-timeout-ms, TAGGER_SERVER_REQUEST_TIMEOUT_MS")
                 .optCompression(true).optMetrics(metrics).optGraceSeconds(30)
-                .addRoutes(new ConsoleRoutes(), new HealthRoutes(this::isReady), new ModelRoutes(registry, decodePool),
+                .addRoutes(new ConsoleRoutes(), new HealthRoutes(this::isReady),
+                        new ModelRoutes(registry, decodePool),
                         new ClassifyRoutes(config, registry, metrics, decodePool), new OpsRoutes(metrics))
                 .build();
         Future<String> deployed = Future.succeededFuture("");
