@@ -194,9 +194,11 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param maxOtherVersions model versions kept loaded besides each model's serving one: a request naming
      *     {@code NAME@VERSION} loads that version, and beyond this many the least recently used one is let go once
      *     its requests have finished
+     * @param loadThreads threads that load model versions, off the decode pool; a request naming a version that
+     *     is not loaded, while this many versions are loading already, gets 503 with {@code Retry-After}
      */
     public record Inference(int workers, int maxBatch, int maxDelayMs, int queueCapacity, int topK,
-            int maxOtherVersions) {}
+            int maxOtherVersions, int loadThreads) {}
 
     /**
      * Image decoding.
@@ -241,6 +243,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("inference.top-k", "5", "labels returned by default"),
             new Key("inference.max-other-versions", "2", "model versions kept loaded besides each model's serving "
                     + "one (NAME@VERSION requests load them; the least recently used is let go)"),
+            new Key("inference.load-threads", "1", "threads that load model versions (off the decode pool); a "
+                    + "NAME@VERSION request that needs one more load while this many run gets 503"),
             new Key("vision.max-pixels", "40000000", "largest image (width x height) that is decoded"),
             new Key("admin.enabled", "true", "whether the admin listener (/admin/v1) starts"),
             new Key("admin.host", "127.0.0.1", "interface the admin listener binds"),
@@ -352,7 +356,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("inference.max-delay-ms", 0, 10_000),
                             (int) number("inference.queue-capacity", 1, 1_000_000),
                             (int) number("inference.top-k", 1, 1000),
-                            (int) number("inference.max-other-versions", 0, 1000)),
+                            (int) number("inference.max-other-versions", 0, 1000),
+                            (int) number("inference.load-threads", 1, 64)),
                     new Vision(number("vision.max-pixels", 1, 1L << 31)),
                     new Admin(bool("admin.enabled"), text("admin.host"), (int) number("admin.port", 0, 65535),
                             values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000),

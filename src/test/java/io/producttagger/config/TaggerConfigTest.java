@@ -95,6 +95,21 @@ class TaggerConfigTest {
     }
 
     @Test
+    void loadThreadsIsOneByDefaultAndReachableFromFileEnvironmentAndFlag() throws Exception {
+        assertEquals(1, TaggerConfig.defaults().inference().loadThreads());
+        Path file = dir.resolve("tagger.properties");
+        Files.writeString(file, "inference.load-threads=2\n");
+        assertEquals(2, TaggerConfig.load(file, Map.of(), Map.of()).inference().loadThreads());
+        assertEquals(3, TaggerConfig.load(file, Map.of("TAGGER_INFERENCE_LOAD_THREADS", "3"), Map.of()).inference()
+                .loadThreads());
+        assertEquals(4, TaggerConfig.load(file, Map.of("TAGGER_INFERENCE_LOAD_THREADS", "3"),
+                Map.of("inference.load-threads", "4")).inference().loadThreads());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of("TAGGER_INFERENCE_LOAD_THREADS", "0"), Map.of()));
+        assertTrue(e.getMessage().contains("inference.load-threads"), e.getMessage());
+    }
+
+    @Test
     void everyKeyIsInTheReadmeConfigurationTable() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (TaggerConfig.Key k : TaggerConfig.KEYS) {
