@@ -82,51 +82,51 @@ final class FlatTable extends Table {
 
     /** Returns a vector of ints, null when absent. */
     int[] ints(int index) {
-        int o = field(index);
-        if (o == 0) {
-            return null;
-        }
-        int[] out = new int[__vector_len(o)];
-        for (int i = 0, start = __vector(o); i < out.length; i++) {
-            out[i] = bb.getInt(start + 4 * i);
-        }
-        return out;
+        ByteBuffer v = vector(index, Integer.BYTES);
+        return v == null ? null : read(v.asIntBuffer(), new int[v.remaining() / Integer.BYTES]);
     }
 
     /** Returns a vector of longs, null when absent. */
     long[] longs(int index) {
-        int o = field(index);
-        if (o == 0) {
-            return null;
-        }
-        long[] out = new long[__vector_len(o)];
-        for (int i = 0, start = __vector(o); i < out.length; i++) {
-            out[i] = bb.getLong(start + 8 * i);
-        }
-        return out;
+        ByteBuffer v = vector(index, Long.BYTES);
+        return v == null ? null : read(v.asLongBuffer(), new long[v.remaining() / Long.BYTES]);
     }
 
     /** Returns a vector of floats, null when absent. */
     float[] floats(int index) {
-        int o = field(index);
-        if (o == 0) {
-            return null;
-        }
-        float[] out = new float[__vector_len(o)];
-        for (int i = 0, start = __vector(o); i < out.length; i++) {
-            out[i] = bb.getFloat(start + 4 * i);
-        }
-        return out;
+        ByteBuffer v = vector(index, Float.BYTES);
+        return v == null ? null : read(v.asFloatBuffer(), new float[v.remaining() / Float.BYTES]);
     }
 
     /** Returns a vector of bytes as a little-endian view of the buffer, null when absent. */
     ByteBuffer bytes(int index) {
+        return vector(index, 1);
+    }
+
+    private static int[] read(java.nio.IntBuffer from, int[] to) {
+        from.get(to);
+        return to;
+    }
+
+    private static long[] read(java.nio.LongBuffer from, long[] to) {
+        from.get(to);
+        return to;
+    }
+
+    private static float[] read(java.nio.FloatBuffer from, float[] to) {
+        from.get(to);
+        return to;
+    }
+
+    /** The elements of a vector of {@code width}-byte scalars as a little-endian view, null when absent. */
+    private ByteBuffer vector(int index, int width) {
         int o = field(index);
         if (o == 0) {
             return null;
         }
         ByteBuffer view = bb.duplicate();
-        view.position(__vector(o)).limit(__vector(o) + __vector_len(o));
+        int start = __vector(o);
+        view.position(start).limit(start + width * __vector_len(o));
         return view.slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 }
