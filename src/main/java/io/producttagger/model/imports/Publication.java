@@ -45,7 +45,7 @@ public record Publication(String name, Architecture architecture, List<String> l
     public Publication {
         labels = List.copyOf(labels);
         preprocessing = List.copyOf(preprocessing);
-        training = new LinkedHashMap<>(training);
+        training = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(training));
     }
 
     /**

@@ -114,6 +114,10 @@ public final class BackboneImport implements SourceImporter {
      */
     @Override
     public ModelManifest importAndPublish(Path source, ImportRequest request) {
+        if (request.labels() != null) {
+            throw new TfjsImportException("labels are for a classifier; a TF.js source is imported as a backbone,"
+                    + " without labels");
+        }
         return importAndPublish(source, request.nameOr(DEFAULT_NAME), request.inputSizeOr(224));
     }
 
