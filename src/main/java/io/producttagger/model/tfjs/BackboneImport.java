@@ -15,10 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Imports the MobileNetV3 backbone of a known TF.js graph model into the model zoo as a base to fine-tune from:
- * checks the files' SHA-256 against the sources it knows, reads the backbone out of the graph, copies its weights
- * into the {@link MobileNetV3} block, and publishes a version whose manifest records where the weights came from,
- * their licence, the input they expect (RGB in 0..255) and the preprocessing for product photos.
+ * Imports the MobileNetV3 backbone of a known TF.js graph model into the model zoo as a base to fine-tune from (the
+ * TF.js format of the import seam): checks the files' SHA-256 against the sources it knows, reads the backbone out
+ * of the graph, copies its weights into the {@link io.producttagger.model.MobileNetV3} block, and publishes a
+ * version whose manifest records where the weights came from, their licence, the input they expect (RGB in
+ * 0..255) and the preprocessing for product photos.
  */
 public final class BackboneImport implements SourceImporter {
 
