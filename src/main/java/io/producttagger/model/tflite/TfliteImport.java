@@ -111,12 +111,15 @@ public final class TfliteImport implements SourceImporter {
         training.put("importedBy", "product-tagger models import (scripts/import-backbone)");
         training.put("backboneEndsAt", network.lastNode() + " (" + network.architecture().featureSize()
                 + " channels), then the global average");
-        training.put("inputScaling", String.format(java.util.Locale.ROOT, "RGB, (p - %s) * %s for pixel values p"
-                + " in 0..255, from the file's input quantisation (scale %s, zero point %s): (p - 128) / 128 for the"
-                + " ImageNet files", trim(network.inputZeroPoint()), trim(network.inputScale()),
-                trim(network.inputScale()), trim(network.inputZeroPoint())));
+        double divisor = 1 / network.inputScale();
+        training.put("inputScaling", "RGB, (p - " + trim(network.inputZeroPoint()) + ")"
+                + (divisor == Math.rint(divisor) ? " / " + trim(divisor) : " * " + trim(network.inputScale()))
+                + " for pixel values p in 0..255, as the file's input quantisation (scale " + trim(network.inputScale())
+                + ", zero point " + trim(network.inputZeroPoint()) + ") defines it");
         training.put("input", size + " x " + size + " (the file's " + network.inputSize() + " x "
-                + network.inputSize() + "), photos resized so the longest side fits and padded to a white square");
+                + network.inputSize() + "): the photo composited on white" + (request.backbone()
+                        ? ", cropped to the product (trim_border)" : "")
+                + ", resized so its longest side is " + size + " and padded to a white square");
         training.put("weights", "quantized in the source (scale x (q - zero point), per tensor or per output"
                 + " channel; int32 biases), dequantized to float32; batch norm already folded into each convolution's"
                 + " bias; the network runs in float32, not in the file's integer arithmetic");
