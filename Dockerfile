@@ -10,7 +10,7 @@ COPY model-zoo model-zoo
 COPY test-images test-images
 RUN .ci/run
 
-# Run stage: the jar and the bundled model, served by an unprivileged user.
+# Run stage: the jar and the bundled models, served by an unprivileged user.
 FROM eclipse-temurin:17-jre
 RUN useradd --system --uid 10001 --home-dir /app tagger \
  && mkdir -p /app/cache \

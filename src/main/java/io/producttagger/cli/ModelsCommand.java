@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code models}: lists the models and versions in the model zoo and which version serves. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "List models and versions.",
-        subcommands = ImportTfjsCommand.class)
+        subcommands = ImportCommand.class)
 final class ModelsCommand implements Callable<Integer> {
 
     @ParentCommand

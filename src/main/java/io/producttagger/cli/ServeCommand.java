@@ -24,7 +24,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", description = "interface to bind (server.host; default 0.0.0.0)")
     private String host;
 
-    @Option(names = {"-m", "--model"}, description = "model served by default (model.name; default fashion)")
+    @Option(names = {"-m", "--model"},
+            description = "model served by default (model.name; default mobilenetv2-imagenet)")
     private String model;
 
     @Override

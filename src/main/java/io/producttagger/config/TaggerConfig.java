@@ -224,7 +224,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
     /** Every key with its default and meaning; the single list the loader, docs and {@code --help} use. */
     public static final List<Key> KEYS = List.of(
             new Key("model.zoo", "model-zoo", "folder holding NAME/VERSION model folders"),
-            new Key("model.name", "fashion", "model served by default"),
+            new Key("model.name", "mobilenetv2-imagenet", "model served by default (the general ImageNet classifier; "
+                    + "fashion is the bundled clothing model)"),
             new Key("engine.cache", System.getProperty("user.home") + "/.cache/product-tagger/djl",
                     "where the MXNet natives are extracted"),
             new Key("server.host", "0.0.0.0", "interface the public listener binds"),
@@ -265,8 +266,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                     + "job ends instead of deleting it"),
             new Key("finetune.threads", "1", "OpenMP threads a fine-tune trains with (API jobs and train --base); "
                     + "serving keeps OMP_NUM_THREADS"),
-            new Key("finetune.base-model", "mobilenetv3-coco", "model (NAME or NAME@VERSION) a fine-tune without "
-                    + "baseModel starts from: the pretrained colour backbone"),
+            new Key("finetune.base-model", "mobilenetv2-imagenet-backbone", "model (NAME or NAME@VERSION) a fine-tune "
+                    + "without baseModel starts from: the pretrained ImageNet backbone (mobilenetv3-coco is the COCO one)"),
             new Key("finetune.head-only-epochs", "3", "epochs a fine-tune without headOnlyEpochs trains only the new "
                     + "head (backbone frozen)"),
             new Key("finetune.epochs", "20", "whole-network epochs a fine-tune without epochs trains after the "

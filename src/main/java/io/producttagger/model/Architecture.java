@@ -21,7 +21,8 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = VggBn.class, name = VggBn.TYPE),
-    @JsonSubTypes.Type(value = MobileNetV3.class, name = MobileNetV3.TYPE)
+    @JsonSubTypes.Type(value = MobileNetV3.class, name = MobileNetV3.TYPE),
+    @JsonSubTypes.Type(value = MobileNetV2.class, name = MobileNetV2.TYPE)
 })
 public interface Architecture {
 

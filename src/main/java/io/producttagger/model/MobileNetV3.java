@@ -3,16 +3,12 @@ package io.producttagger.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import java.util.List;
 import java.util.function.Function;
 
@@ -27,7 +23,8 @@ import java.util.function.Function;
  * (TF.js keeps it as float16: 0.16662598), so that the block computes what the source network computes.
  *
  * <p>Convolutions pad like TensorFlow's {@code SAME}: at stride 2 an even-sized input gets one more pixel at the
- * bottom and right than at the top and left, where MXNet's own padding is symmetric; those layers pad explicitly.
+ * bottom and right than at the top and left, where MXNet's own padding is symmetric; those layers pad explicitly
+ * ({@link TfLayers#sameConv}, the layers this family shares with {@link MobileNetV2}).
  *
  * <p>The input is RGB in 0..255 (see the manifest's {@code normalize} step); there is no batch norm left, so the
  * features of a fine-tune can be run once per image and cached ({@link #cachesFeatures}).
@@ -168,19 +165,17 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
     /** Flattens a features block back into its stem and blocks, leaving the poolings out. */
     private static void collectStages(Block block, List<Block> out) {
         for (Block child : block.getChildren().values()) {
-            if (child instanceof LambdaBlock lambda && lambda.getName().startsWith(POOL)) {
+            if (TfLayers.isL2Pooling(child)) {
                 continue;
             }
             if (child instanceof ParallelBlock p && p.getChildren().size() == 2
-                    && p.getChildren().get(0).getValue() instanceof LambdaBlock l && l.getName().startsWith(POOL)) {
+                    && TfLayers.isL2Pooling(p.getChildren().get(0).getValue())) {
                 collectStages(p.getChildren().get(1).getValue(), out);
             } else {
                 out.add(child);
             }
         }
     }
-
-    private static final String POOL = "pool_l2";
 
     @Override
     public int inputChannels() {
@@ -205,7 +200,7 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
     @Override
     public SequentialBlock buildFeatures() {
         List<Block> stages = new java.util.ArrayList<>();
-        stages.add(new SequentialBlock().add(conv(stem.filters(), stem.kernel(), stem.stride(), 1))
+        stages.add(new SequentialBlock().add(TfLayers.sameConv(stem.filters(), stem.kernel(), stem.stride(), 1))
                 .add(activation(stem.activation())));
         int in = stem.filters();
         for (Bottleneck b : blocks) {
@@ -224,7 +219,7 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
         SequentialBlock seq = new SequentialBlock();
         int end = pooled.get(tap) + 1; // stage index of block b is b + 1
         stages.subList(from, end + 1).forEach(seq::add);
-        Block pool = pooling((float) Math.sqrt((double) featureSize() / pooled.size()));
+        Block pool = TfLayers.l2Pooling((float) Math.sqrt((double) featureSize() / pooled.size()));
         if (tap == pooled.size() - 1) {
             return seq.add(pool);
         }
@@ -232,21 +227,9 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
                 xs.get(1).singletonOrThrow()), 1)), List.of(pool, assemble(stages, end + 1, tap + 1))));
     }
 
-    /** Global average, then L2 normalisation to the given norm. */
-    private static Block pooling(float norm) {
-        return LambdaBlock.singleton(x -> {
-            NDArray pooled = x.mean(new int[] {2, 3});
-            return pooled.mul(norm).div(pooled.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
-        }, POOL);
-    }
-
     @Override
     public Block buildHead(int labels) {
-        SequentialBlock head = new SequentialBlock();
-        if (dropout > 0) {
-            head.add(Dropout.builder().optRate((float) dropout).build());
-        }
-        return head.add(Linear.builder().setUnits(labels).build());
+        return TfLayers.head(labels, dropout);
     }
 
     /**
@@ -263,71 +246,22 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
         SequentialBlock body = new SequentialBlock();
         int mid = in;
         if (b.expand() > 0) {
-            body.add(conv(b.expand(), 1, 1, 1)).add(activation(b.activation()));
+            body.add(TfLayers.sameConv(b.expand(), 1, 1, 1)).add(activation(b.activation()));
             mid = b.expand();
         }
-        body.add(conv(mid, b.kernel(), b.stride(), mid)).add(activation(b.activation()));
+        body.add(TfLayers.sameConv(mid, b.kernel(), b.stride(), mid)).add(activation(b.activation()));
         if (b.squeeze() > 0) {
             SequentialBlock gate = new SequentialBlock()
                     .add(LambdaBlock.singleton(x -> x.mean(new int[] {2, 3}, true), "se_mean"))
-                    .add(conv(b.squeeze(), 1, 1, 1))
+                    .add(TfLayers.sameConv(b.squeeze(), 1, 1, 1))
                     .add(Activation.reluBlock())
-                    .add(conv(mid, 1, 1, 1))
+                    .add(TfLayers.sameConv(mid, 1, 1, 1))
                     .add(LambdaBlock.singleton(this::hardSigmoid, "hard_sigmoid"));
             body.add(new ParallelBlock(xs -> new NDList(xs.get(0).singletonOrThrow()
                     .mul(xs.get(1).singletonOrThrow())), List.of(Blocks.identityBlock(), gate)));
         }
-        body.add(conv(b.filters(), 1, 1, 1));
-        if (b.stride() == 1 && in == b.filters()) {
-            return new ParallelBlock(xs -> new NDList(xs.get(0).singletonOrThrow().add(xs.get(1).singletonOrThrow())),
-                    List.of(body, Blocks.identityBlock()));
-        }
-        return body;
-    }
-
-    /**
-     * A convolution with bias (batch norm folded in) and TF {@code SAME} padding: symmetric at stride 1, explicit
-     * and possibly one pixel larger at the bottom/right at stride 2.
-     */
-    private static Block conv(int filters, int kernel, int stride, int groups) {
-        boolean explicit = stride > 1 && kernel > 1;
-        Conv2d conv = Conv2d.builder()
-                .setFilters(filters)
-                .setKernelShape(new Shape(kernel, kernel))
-                .optStride(new Shape(stride, stride))
-                .optPadding(explicit ? new Shape(0, 0) : new Shape(kernel / 2, kernel / 2))
-                .optGroups(groups)
-                .optBias(true)
-                .build();
-        if (!explicit) {
-            return conv;
-        }
-        return new SequentialBlock().add(LambdaBlock.singleton(x -> {
-            NDArray padded = x;
-            for (int axis = 2; axis <= 3; axis++) {
-                long size = x.getShape().get(axis);
-                long out = (size + stride - 1) / stride;
-                long total = Math.max(0, (out - 1) * stride + kernel - size);
-                padded = zeros(padded, axis, total / 2, total - total / 2);
-            }
-            return padded;
-        }, "tf_same_pad")).add(conv);
-    }
-
-    /** Adds {@code before} and {@code after} rows of zeros on an axis (MXNet's NDArray.pad is not in DJL's engine). */
-    private static NDArray zeros(NDArray x, int axis, long before, long after) {
-        NDList parts = new NDList();
-        long[] dims = x.getShape().getShape();
-        if (before > 0) {
-            dims[axis] = before;
-            parts.add(x.getManager().zeros(new Shape(dims), x.getDataType()));
-        }
-        parts.add(x);
-        if (after > 0) {
-            dims[axis] = after;
-            parts.add(x.getManager().zeros(new Shape(dims), x.getDataType()));
-        }
-        return parts.size() == 1 ? x : NDArrays.concat(parts, axis);
+        body.add(TfLayers.sameConv(b.filters(), 1, 1, 1));
+        return b.stride() == 1 && in == b.filters() ? TfLayers.residual(body) : body;
     }
 
     private Block activation(String name) {

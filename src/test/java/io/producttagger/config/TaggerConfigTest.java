@@ -21,7 +21,8 @@ class TaggerConfigTest {
     void defaultsWorkWithZeroSetup() {
         TaggerConfig c = TaggerConfig.defaults();
         assertEquals(8080, c.server().port());
-        assertEquals("fashion", c.model());
+        assertEquals("mobilenetv2-imagenet", c.model());
+        assertEquals("mobilenetv2-imagenet-backbone", c.fineTune().baseModel());
         assertEquals(Path.of("model-zoo"), c.modelZoo());
         assertEquals(40_000_000L, c.vision().maxPixels());
         assertEquals(20L * 1024 * 1024, c.server().maxBodyBytes());

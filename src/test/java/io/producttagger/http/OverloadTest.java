@@ -27,8 +27,9 @@ class OverloadTest {
     @Test
     void fullQueueAnswers503WithRetryAfterAndInFlightRequestsFinishOnShutdown() throws Exception {
         TestSupport.offline();
-        TaggerConfig config = TestSupport.serviceConfig(Map.of(), "inference.queue-capacity", "1",
-                "inference.max-batch", "1", "inference.max-delay-ms", "0");
+        // the clothing model: the flood below submits its 28x28 tensors
+        TaggerConfig config = TestSupport.serviceConfig(Map.of(), "model.name", "fashion", "inference.queue-capacity",
+                "1", "inference.max-batch", "1", "inference.max-delay-ms", "0");
         // the warm-up inference occupies the one-image queue until the service is ready
         TaggerApp app = TestSupport.serve(config);
         ListenerVerticle server = app.publicListener();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The real server, wired as in production, on a random port with the committed default model. */
+/** The real server, wired as in production, on a random port with the committed clothing model as its default. */
 class ServerTest {
 
     private static TaggerApp app;
@@ -33,8 +33,8 @@ class ServerTest {
     static void start() throws Exception {
         TestSupport.offline();
         test = TestSupport.fashionTest();
-        app = TestSupport.serve(TestSupport.serviceConfig(Map.of(), "server.max-body-bytes", "2000000",
-                "server.max-images", "4", "server.request-timeout-ms", "3000"));
+        app = TestSupport.serve(TestSupport.serviceConfig(Map.of(), "model.name", "fashion", "server.max-body-bytes",
+                "2000000", "server.max-images", "4", "server.request-timeout-ms", "3000"));
         server = app.publicListener();
     }
 

@@ -36,14 +36,19 @@ final class ServingStack implements AutoCloseable {
         }
     }
 
-    /** The configuration of a stack over {@code zoo} and {@code data} with the admin token {@code token}. */
+    /**
+     * The configuration of a stack over {@code zoo} and {@code data} with the admin token {@code token}, serving the
+     * clothing model {@code fashion} by default (its zoo holds no other classifier).
+     */
     static TaggerConfig config(Path zoo, Path data, String token, String... pairs) {
-        String[] all = new String[pairs.length + 4];
+        String[] all = new String[pairs.length + 6];
         all[0] = "model.zoo";
         all[1] = zoo.toString();
         all[2] = "finetune.data-root";
         all[3] = data.toString();
-        System.arraycopy(pairs, 0, all, 4, pairs.length);
+        all[4] = "model.name";
+        all[5] = "fashion";
+        System.arraycopy(pairs, 0, all, 6, pairs.length);
         return TestSupport.serviceConfig(Map.of("TAGGER_ADMIN_TOKEN", token), all);
     }
 

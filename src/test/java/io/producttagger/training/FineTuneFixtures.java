@@ -19,8 +19,11 @@ public final class FineTuneFixtures {
 
     private FineTuneFixtures() {}
 
-    /** The committed colour backbone, the default base of a fine-tune. */
-    public static final String BACKBONE = "mobilenetv3-coco";
+    /** The committed ImageNet backbone, the default base of a fine-tune ({@code finetune.base-model}). */
+    public static final String BACKBONE = "mobilenetv2-imagenet-backbone";
+
+    /** The committed COCO colour backbone, the default base before the ImageNet one and still a base. */
+    public static final String COCO_BACKBONE = "mobilenetv3-coco";
 
     /** The label folder names of {@link #colorSet}. */
     public static final String[] COLOR_LABELS = {"tomatoes", "blueberries", "limes"};

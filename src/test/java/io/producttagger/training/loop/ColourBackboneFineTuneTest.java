@@ -21,7 +21,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Fine-tuning from the committed colour backbone: cached features, a colour-aware model, served as trained. */
+/**
+ * Fine-tuning from the committed COCO colour backbone ({@code mobilenetv3-coco}): cached features, a colour-aware
+ * model, served as trained.
+ */
 class ColourBackboneFineTuneTest {
 
     @TempDir
@@ -29,14 +32,14 @@ class ColourBackboneFineTuneTest {
 
     private static FineTuneRequest request(Path data, String name) {
         // the configured defaults but for the split, the smallest label size and the seed
-        return FineTuneRequest.builder().setDataset(data, "fruit").setBase(FineTuneFixtures.BACKBONE, null)
+        return FineTuneRequest.builder().setDataset(data, "fruit").setBase(FineTuneFixtures.COCO_BACKBONE, null)
                 .optName(name).optValidationFraction(0.25).optMinImagesPerLabel(10).optSeed(7).optColor(true).build();
     }
 
     @Test
     void learnsProductsThatOnlyColourTellsApartAndServesWhatItLearnt() throws Exception {
         TestSupport.offline();
-        Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), FineTuneFixtures.BACKBONE);
+        Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), FineTuneFixtures.COCO_BACKBONE);
         Path data = FineTuneFixtures.colorSet(tmp.resolve("data"), 12, 1);
         Path heldOut = FineTuneFixtures.colorSet(tmp.resolve("held-out"), 8, 2);
         FineTune fineTune = new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), 1);
@@ -46,7 +49,7 @@ class ColourBackboneFineTuneTest {
         ModelManifest m = out.manifest();
         assertInstanceOf(MobileNetV3.class, m.architecture());
         assertEquals(new ModelManifest.InputSpec(224, 224, 3), m.input());
-        assertEquals(FineTuneFixtures.BACKBONE + "@1", m.training().get("fineTunedFrom"));
+        assertEquals(FineTuneFixtures.COCO_BACKBONE + "@1", m.training().get("fineTunedFrom"));
         assertTrue(String.valueOf(m.training().get("recipe")).startsWith("cached features"), m.training().toString());
         assertTrue(progress.stream().anyMatch(p -> "features".equals(p.phase())), "caching reports progress");
         assertTrue(progress.stream().anyMatch(p -> "head".equals(p.phase()) && p.epoch() > 0));
@@ -59,11 +62,11 @@ class ColourBackboneFineTuneTest {
     @Test
     void publishingUnderTheBackbonesOwnNameIsRefused() {
         TestSupport.offline();
-        Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), FineTuneFixtures.BACKBONE);
+        Path zoo = FineTuneFixtures.zooWith(tmp.resolve("zoo"), FineTuneFixtures.COCO_BACKBONE);
         Path data = FineTuneFixtures.colorSet(tmp.resolve("data"), 10, 1);
         FineTune fineTune = new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), 1);
         TrainingException.Invalid e = assertThrows(TrainingException.Invalid.class,
-                () -> fineTune.validate(request(data, FineTuneFixtures.BACKBONE)));
+                () -> fineTune.validate(request(data, FineTuneFixtures.COCO_BACKBONE)));
         assertTrue(e.getMessage().contains("is a backbone"), e.getMessage());
     }
 
@@ -71,7 +74,7 @@ class ColourBackboneFineTuneTest {
     void theBackboneItselfCannotTagPhotos() {
         TestSupport.offline();
         ModelException.NotServable e = assertThrows(ModelException.NotServable.class,
-                () -> LoadedModel.load(new ModelStore(TestSupport.MODEL_ZOO), FineTuneFixtures.BACKBONE, "1"));
+                () -> LoadedModel.load(new ModelStore(TestSupport.MODEL_ZOO), FineTuneFixtures.COCO_BACKBONE, "1"));
         assertTrue(e.getMessage().contains("fine-tune it"), e.getMessage());
     }
 }
