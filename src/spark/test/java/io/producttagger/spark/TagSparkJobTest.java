@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Spark job on a real local[2] Spark with the real MXNet engine and the committed model, compared with
- * {@code tag} in-process on the same images.
+ * {@code tag} in-process on the same images. The photos are made from Fashion-MNIST, so every run asks for the
+ * clothing model ({@code model.name=fashion}) rather than the general default.
  */
 class TagSparkJobTest {
 
@@ -64,7 +65,7 @@ class TagSparkJobTest {
     }
 
     private static CommandRun tagSpark(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--set", "engine.cache=" + ENGINE_CACHE,
+        List<String> argv = new ArrayList<>(List.of("--set", "engine.cache=" + ENGINE_CACHE, "--set", "model.name=fashion",
                 "--executor-engine-cache", ENGINE_CACHE.toString()));
         argv.addAll(List.of(args));
         return CommandRun.of(TagSparkCommand.commandLine(), argv);
@@ -90,7 +91,8 @@ class TagSparkJobTest {
 
     /** Runs {@code tag} in-process (the CLI's lanes, run and writer) on the manifest; returns the labels by id. */
     private Map<String, List<LabelScore>> tagInProcess(Path manifest, int topK) throws Exception {
-        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString()));
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString(),
+                "model.name", "fashion"));
         Path out = dir.resolve("in-process.jsonl");
         // the job's module holds no app (no Vert.x): the registry is built as the job's own consumers of model build it
         try (ModelRegistry registry = new ModelRegistry(new io.producttagger.model.ModelStore(config.modelZoo()),

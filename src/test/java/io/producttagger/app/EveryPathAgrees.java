@@ -31,65 +31,74 @@ import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * Same bytes, same version, same answer: a few hundred photos through every in-JVM way of tagging (HTTP at 1 and
- * 16 connections, {@code tag} with 1 and 2 lanes), each compared with the image scored alone, by
- * {@link ScoreAgreement}. The Spark module's test holds the Spark job to the same rule.
+ * Same bytes, same version, same answer: photos through every in-JVM way of tagging (HTTP at 1 and 16
+ * connections, {@code tag} with 1 and 2 lanes), each compared with the photo scored alone, by
+ * {@link ScoreAgreement}; {@link EveryPathAgreesFashionTest} runs it for the clothing model and
+ * {@link EveryPathAgreesImageNetTest} for the colour ImageNet model. The
+ * Spark module's test holds the Spark job to the same rule.
  */
-class EveryPathAgreesTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EveryPathAgrees {
 
-    private static final int IMAGES = 240;
-    private static final String MODEL = "fashion";
-    private static final int TOP_K = 10;
+    private final String model;
+    private final int images;
+    private final int topK;
 
-    @TempDir
-    static Path dir;
+    private Path dir;
 
-    private static Path photos;
-    private static final Map<String, List<LabelScore>> REFERENCE = new TreeMap<>();
-    private static TaggerApp app;
-    private static int port;
+    private Path photos;
+    private final Map<String, List<LabelScore>> reference = new TreeMap<>();
+    private TaggerApp app;
+    private int port;
 
     private final ObjectMapper json = new ObjectMapper();
 
+    EveryPathAgrees(String model, int images, int topK) {
+        this.model = model;
+        this.images = images;
+        this.topK = topK;
+    }
+
     @BeforeAll
-    static void scoreEachPhotoAlone() throws Exception {
+    void scoreEachPhotoAlone() throws Exception {
         TestSupport.offline();
+        dir = Files.createTempDirectory(Files.createDirectories(Path.of("target/every-path")), model + "-");
         photos = dir.resolve("photos");
-        new PhotoSetGenerator(11).write(TestSupport.fashionTest(), IMAGES, photos);
-        try (LoadedModel model = LoadedModel.load(new ModelStore(TestSupport.MODEL_ZOO), MODEL, "1");
-                BatchClassifier alone = BatchClassifier.over(model, new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS),
+        new PhotoSetGenerator(11).write(TestSupport.fashionTest(), images, photos);
+        try (LoadedModel loaded = LoadedModel.load(new ModelStore(TestSupport.MODEL_ZOO), model, "1");
+                BatchClassifier alone = BatchClassifier.over(loaded, new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS),
                         1)) {
             for (Path file : files()) {
-                BatchClassifier.Outcome o = alone.classify(List.of(Files.readAllBytes(file)), TOP_K, 0).get(0);
+                BatchClassifier.Outcome o = alone.classify(List.of(Files.readAllBytes(file)), topK, 0).get(0);
                 assertEquals(null, o.error(), file.toString());
-                REFERENCE.put(photos.relativize(file).toString(), o.labels());
+                reference.put(photos.relativize(file).toString(), o.labels());
             }
         }
-        assertEquals(IMAGES, REFERENCE.size());
-        app = TestSupport.serve(TestSupport.serviceConfig(Map.of(), "model.name", MODEL));
+        assertEquals(images, reference.size());
+        app = TestSupport.serve(TestSupport.serviceConfig(Map.of(), "model.name", model));
         port = app.publicListener().port();
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (app != null) {
             app.close();
         }
     }
 
-    private static List<Path> files() throws Exception {
+    private List<Path> files() throws Exception {
         try (var walk = Files.walk(photos)) {
             return walk.filter(p -> p.toString().matches(".*\\.(jpg|png)$")).sorted().toList();
         }
     }
 
     private void assertAgree(String path, Map<String, List<LabelScore>> answers) {
-        assertEquals(REFERENCE.keySet(), answers.keySet(), path + ": one answer per photo");
+        assertEquals(reference.keySet(), answers.keySet(), path + ": one answer per photo");
         List<String> wrong = new ArrayList<>();
-        REFERENCE.forEach((id, want) -> wrong.addAll(ScoreAgreement.disagreements(id, want, answers.get(id))));
+        reference.forEach((id, want) -> wrong.addAll(ScoreAgreement.disagreements(id, want, answers.get(id))));
         assertEquals(List.of(), wrong, path + " against each photo scored alone");
     }
 
@@ -112,7 +121,7 @@ class EveryPathAgreesTest {
                 String id = photos.relativize(file).toString();
                 String type = id.endsWith(".png") ? "image/png" : "image/jpeg";
                 HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/v1/classify?topK=" + TOP_K + "&model=" + MODEL)).header("Content-Type", type)
+                        + "/v1/classify?topK=" + topK + "&model=" + model)).header("Content-Type", type)
                         .POST(HttpRequest.BodyPublishers.ofFile(file)).build();
                 inFlight.acquire();
                 all.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(r -> {
@@ -137,7 +146,7 @@ class EveryPathAgreesTest {
         Path out = dir.resolve("tags-" + lanes + ".jsonl");
         CommandRun r = CommandRun.of(Main.commandLine(), List.of("--set", "model.zoo=" + TestSupport.MODEL_ZOO,
                 "--set", "engine.cache=" + Path.of("target/djl-cache").toAbsolutePath(), "tag", photos.toString(),
-                "-o", out.toString(), "-q", "--model", MODEL, "--top-k", String.valueOf(TOP_K), "--threads",
+                "-o", out.toString(), "-q", "--model", model, "--top-k", String.valueOf(topK), "--threads",
                 String.valueOf(lanes)));
         assertEquals(0, r.exitCode(), r.err());
         Map<String, List<LabelScore>> answers = new TreeMap<>();
