@@ -101,16 +101,33 @@ class ModelLoadTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    @Test
-    void decodingGoesOnWhileAVersionLoadsAndALoadBeyondTheCapIs503() throws Exception {
+    /** Tags with the default model, then asks for {@code model} and returns once its load has started (held). */
+    private CompletableFuture<HttpResponse<String>> heldLoad(String model) throws Exception {
         assertEquals(200, classify(null).get(1, TimeUnit.MINUTES).statusCode(), "the default model loads and tags");
         holdLoads = true;
-        CompletableFuture<HttpResponse<String>> named = classify("m@2");
-        loadStarted.await(); // m@2 is loading, and stays so until mayLoad
+        CompletableFuture<HttpResponse<String>> named = classify(model);
+        loadStarted.await();
+        return named;
+    }
+
+    @Test
+    void decodingGoesOnForOthersWhileAVersionLoads() throws Exception {
+        CompletableFuture<HttpResponse<String>> named = heldLoad("m@2");
 
         HttpResponse<String> other = classify(null).get(1, TimeUnit.MINUTES);
         assertEquals(200, other.statusCode(), other.body());
         assertEquals("1", new JsonObject(other.body()).getString("version"));
+
+        assertFalse(named.isDone(), "m@2 is still loading");
+        mayLoad.countDown();
+        HttpResponse<String> loaded = named.get(1, TimeUnit.MINUTES);
+        assertEquals(200, loaded.statusCode(), loaded.body());
+        assertEquals("2", new JsonObject(loaded.body()).getString("version"));
+    }
+
+    @Test
+    void aRequestNeedingOneLoadMoreThanTheCapIsA503ProblemWithRetryAfter() throws Exception {
+        CompletableFuture<HttpResponse<String>> named = heldLoad("m@2");
 
         HttpResponse<String> tooMany = classify("m@3").get(1, TimeUnit.MINUTES);
         assertEquals(503, tooMany.statusCode(), tooMany.body());
@@ -118,11 +135,8 @@ class ModelLoadTest {
         assertEquals(Problem.MEDIA_TYPE, tooMany.headers().firstValue("Content-Type").orElse(""));
         assertEquals(Problem.TYPE_PREFIX + "overloaded", new JsonObject(tooMany.body()).getString("type"));
 
-        assertFalse(named.isDone(), "m@2 is still loading");
         mayLoad.countDown();
-        HttpResponse<String> loaded = named.get(1, TimeUnit.MINUTES);
-        assertEquals(200, loaded.statusCode(), loaded.body());
-        assertEquals("2", new JsonObject(loaded.body()).getString("version"));
-        assertEquals(200, classify("m@3").get(1, TimeUnit.MINUTES).statusCode(), "once the load is done, m@3 loads");
+        assertEquals(200, named.get(1, TimeUnit.MINUTES).statusCode());
+        assertEquals(200, classify("m@3").get(1, TimeUnit.MINUTES).statusCode(), "once m@2 is loaded, m@3 loads");
     }
 }
