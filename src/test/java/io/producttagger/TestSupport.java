@@ -1,6 +1,6 @@
 package io.producttagger;
 
-import io.producttagger.config.OfflineMode;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.training.data.FashionMnist;
 import io.producttagger.training.data.LabeledImages;
 import io.producttagger.vision.OpenCv;
@@ -24,7 +24,7 @@ public final class TestSupport {
     private static LabeledImages test;
 
     static {
-        OfflineMode.enforce(Path.of("target/djl-cache"));
+        EngineEnvironment.prepare(Path.of("target/djl-cache"));
     }
 
     private TestSupport() {}

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * the model store, the decoder, the metrics and the registry (which loads a version only when one is
  * acquired). {@link #start()} adds the serving part: the fine-tune service, the process's one {@link Vertx}, its
  * worker pools, and the public and admin listeners deployed on it as verticles with their route providers; the
- * default model then loads and warms in the background, and {@code /health/ready} answers 200 once it has.
+ * default model then loads and warms in the background, and {@code /health/ready} answers 200 once it has and
+ * while all of its inference workers are up.
  */
 public final class TaggerApp implements Components {
 
@@ -130,9 +131,12 @@ public final class TaggerApp implements Components {
         return adminListener;
     }
 
-    /** Returns whether the default model is loaded and warm. */
+    /**
+     * Returns whether the default model is loaded and warm and all its inference workers are up: false from the
+     * moment a worker fails until its replacement has scored its probe image.
+     */
     public boolean isReady() {
-        return ready.get();
+        return ready.get() && registry.isDefaultModelHealthy();
     }
 
     @Override
@@ -156,8 +160,8 @@ public final class TaggerApp implements Components {
                     + "TAGGER_ADMIN_TOKEN (admin.token), or disable it with admin.enabled=false"));
         }
         TaggerConfig.Engine engine = config.engine();
-        LOG.info("MXNet engine: {} (checked at start; set them in the environment, they are read when the "
-                + "natives load)", engine.describe());
+        LOG.info("MXNet engine: {} (read from the environment when the natives load; the engine type is "
+                + "enforced, see README)", engine.describe());
         engine.warning(Runtime.getRuntime().availableProcessors(), config.inference().workers())
                 .ifPresent(LOG::warn);
         vertx = Vertx.vertx();
@@ -168,8 +172,11 @@ public final class TaggerApp implements Components {
                 .setAddress(config.server().host(), config.server().port())
                 .setTimeouts(config.server().idleTimeoutMs(), config.server().requestTimeoutMs(),
                         "server.request-timeout-ms, TAGGER_SERVER_REQUEST_TIMEOUT_MS")
+                .setBodyIdleTimeout(config.server().bodyIdleTimeoutMs(),
+                        "server.body-idle-timeout-ms, TAGGER_SERVER_BODY_IDLE_TIMEOUT_MS")
                 .optCompression(true).optMetrics(metrics).optGraceSeconds(30)
-                .addRoutes(new ConsoleRoutes(), new HealthRoutes(ready::get), new ModelRoutes(registry, decodePool),
+                .addRoutes(new ConsoleRoutes(), new HealthRoutes(this::isReady),
+                        new ModelRoutes(registry, decodePool),
                         new ClassifyRoutes(config, registry, metrics, decodePool), new OpsRoutes(metrics))
                 .build();
         Future<String> deployed = Future.succeededFuture("");
@@ -180,6 +187,8 @@ public final class TaggerApp implements Components {
                     .setAddress(admin.host(), admin.port())
                     .setTimeouts(config.server().idleTimeoutMs(), admin.requestTimeoutMs(),
                             "admin.request-timeout-ms, TAGGER_ADMIN_REQUEST_TIMEOUT_MS")
+                    .setBodyIdleTimeout(admin.bodyIdleTimeoutMs(),
+                            "admin.body-idle-timeout-ms, TAGGER_ADMIN_BODY_IDLE_TIMEOUT_MS")
                     .optGraceSeconds(10)
                     .optBodyLimitDetail(FineTuneRoutes.bodyLimitDetail(config.fineTune()))
                     // the console's files come before the token check: a browser opens them without the token
@@ -198,16 +207,21 @@ public final class TaggerApp implements Components {
     }
 
     private void warmDefaultModel() {
-        decodePool.executeBlocking(() -> {
-            try (ModelRegistry.Lease lease = registry.acquire(null)) {
-                lease.model().warmUp();
-                return lease.model().id();
-            }
-        }, false).onSuccess(id -> {
-            ready.set(true);
-            LOG.info("model {} loaded and warm; ready", id);
-        }).onFailure(e -> LOG.error("default model '{}' failed to load: {}", registry.defaultModel(),
-                e.getMessage()));
+        // the model loads on the registry's load pool; a decode thread only runs the one warm-up inference
+        decodePool.executeBlocking(() -> registry.acquireAsync(null), false)
+                .compose(Future::fromCompletionStage)
+                .compose(leased -> decodePool.executeBlocking(() -> {
+                    try (ModelRegistry.Lease lease = leased) {
+                        lease.model().warmUp();
+                        return lease.model().id();
+                    }
+                }, false))
+                .onSuccess(id -> {
+                    ready.set(true);
+                    LOG.info("model {} loaded and warm; ready", id);
+                })
+                .onFailure(e -> LOG.error("default model '{}' failed to load: {}", registry.defaultModel(),
+                        e.getMessage()));
     }
 
     /**

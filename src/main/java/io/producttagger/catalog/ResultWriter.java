@@ -203,7 +203,7 @@ public final class ResultWriter implements AutoCloseable {
             for (int i = 0; i < topK; i++) {
                 LabelScore l = i < row.labels().size() ? row.labels().get(i) : null;
                 f.add(l == null ? "" : l.label());
-                f.add(l == null ? "" : String.format(Locale.ROOT, "%.4f", l.score()));
+                f.add(l == null ? "" : String.format(Locale.ROOT, "%." + LabelScore.SCORE_DECIMALS + "f", l.score()));
             }
             f.add(row.model());
             f.add(row.version());
@@ -216,7 +216,7 @@ public final class ResultWriter implements AutoCloseable {
         o.put("path", row.item().path());
         ArrayNode labels = o.putArray("labels");
         row.labels().forEach(l -> labels.addObject().put("label", l.label())
-                .put("score", Math.round(l.score() * 1e4) / 1e4));
+                .put("score", l.score()));
         o.put("model", row.model());
         o.put("version", row.version());
         if (row.error() == null) {

@@ -1,6 +1,7 @@
 package io.producttagger.cli;
 
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelRef;
@@ -11,10 +12,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code bench}: in-process inference throughput of a model version at several batch sizes (tensors only, no
@@ -52,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
         int per = in.channels() * in.width() * in.height();
         Random random = new Random(1);
         out.printf("model %s@%s  MXNET_ENGINE_TYPE=%s OMP_NUM_THREADS=%s%n", name, version,
-                System.getenv("MXNET_ENGINE_TYPE"), System.getenv("OMP_NUM_THREADS"));
+                EngineEnvironment.engineType(), System.getenv("OMP_NUM_THREADS"));
         try (LoadedModel loaded = LoadedModel.load(store, name, version); LoadedModel.Scorer scorer = loaded.newScorer()) {
             for (int batch : batches) {
                 float[] x = new float[batch * per];

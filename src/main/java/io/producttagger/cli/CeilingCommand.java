@@ -7,6 +7,7 @@ import io.producttagger.catalog.CatalogSource;
 import io.producttagger.catalog.InProcessTagger;
 import io.producttagger.catalog.PipelineCeiling;
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import java.io.IOException;
@@ -89,7 +90,7 @@ final class CeilingCommand implements Callable<Integer> {
             out.printf("%s: %d images (%.1f MB) in memory, %s, %d lanes of batches of %d (1 OpenMP thread each); "
                     + "server classifier: inference.workers=%d, MXNET_ENGINE_TYPE=%s OMP_NUM_THREADS=%s%n", input,
                     images.size(), bytes / 1e6, serving.id(), threads, lanes.maxBatch(), inf.workers(),
-                    System.getenv("MXNET_ENGINE_TYPE"), System.getenv("OMP_NUM_THREADS"));
+                    EngineEnvironment.engineType(), System.getenv("OMP_NUM_THREADS"));
             out.flush();
             PipelineCeiling.Result r = new PipelineCeiling(serving, lanes, classifierWindow, seconds)
                     .measure(images);

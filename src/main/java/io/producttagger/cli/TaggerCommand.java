@@ -1,15 +1,15 @@
 package io.producttagger.cli;
 
 import io.producttagger.catalog.CatalogException;
-import io.producttagger.config.OfflineMode;
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.EngineEnvironment;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The {@code product-tagger} command: global configuration options and the subcommands. */
 @Command(name = "product-tagger", mixinStandardHelpOptions = true, version = "product-tagger 0.1.0",
@@ -52,7 +52,7 @@ public final class TaggerCommand {
             Map<String, String> flags = new LinkedHashMap<>(settings);
             flags.putAll(commandFlags);
             loaded = TaggerConfig.load(file, env, flags);
-            OfflineMode.enforce(loaded.engineCache());
+            EngineEnvironment.prepare(loaded.engineCache());
         }
         return loaded;
     }

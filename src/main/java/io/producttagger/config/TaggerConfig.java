@@ -35,23 +35,27 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
         Vision vision, Admin admin, FineTune fineTune, Engine engine) {
 
     /**
-     * The MXNet engine's settings. The natives read them from the environment when they load, before any
-     * configuration file could apply, so they are set there (as {@code scripts/lib.sh} and the Dockerfile do) and
-     * checked and reported here: a malformed value is refused at start, and {@code serve} logs both.
+     * The MXNet engine's settings. The natives read them from the C environment when they load, before any
+     * configuration file could apply, so they live there, not in the file: {@code OMP_NUM_THREADS} is a speed
+     * setting (the same scores with 1 or 2 threads), checked and reported; {@code MXNET_ENGINE_TYPE} is one that
+     * correctness depends on, so anything but {@value #REQUIRED_TYPE} is refused and, when unset, it is set before
+     * MXNet loads ({@code model.EngineEnvironment}).
      *
      * @param ompThreads {@code OMP_NUM_THREADS}: OpenMP threads per operator, or 0 when unset (MXNet then uses
      *     every core)
-     * @param engineType {@code MXNET_ENGINE_TYPE} ({@value #ENGINE_TYPES}), or empty when unset (MXNet's default,
-     *     ThreadedEnginePerDevice)
+     * @param engineType {@code MXNET_ENGINE_TYPE} as the environment had it at start: {@value #REQUIRED_TYPE}, or
+     *     empty when unset (then set to {@value #REQUIRED_TYPE} before MXNet loads)
      */
     public record Engine(int ompThreads, String engineType) {
         /** The engine types MXNet 1.9 knows. */
         public static final String ENGINE_TYPES = "NaiveEngine, ThreadedEngine, ThreadedEnginePerDevice";
+        /** The one engine type the project runs on. */
+        public static final String REQUIRED_TYPE = "NaiveEngine";
 
         /**
          * Reads both from the environment.
          *
-         * @throws ConfigException when a value is malformed
+         * @throws ConfigException when a value is malformed, or the engine type is not {@value #REQUIRED_TYPE}
          */
         public static Engine fromEnvironment(Map<String, String> env) {
             String omp = env.getOrDefault("OMP_NUM_THREADS", "").trim();
@@ -68,17 +72,35 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                 }
             }
             String type = env.getOrDefault("MXNET_ENGINE_TYPE", "").trim();
-            if (!type.isEmpty() && !List.of(ENGINE_TYPES.split(", ")).contains(type)) {
-                throw new ConfigException("MXNET_ENGINE_TYPE must be one of " + ENGINE_TYPES + ", got '" + type
-                        + "' (environment)");
-            }
+            refusal(type).ifPresent(message -> {
+                throw new ConfigException(message);
+            });
             return new Engine(threads, type);
+        }
+
+        /**
+         * Returns why an {@code MXNET_ENGINE_TYPE} value cannot run the project, or empty when it can (unset or
+         * {@value #REQUIRED_TYPE}).
+         */
+        public static java.util.Optional<String> refusal(String type) {
+            if (type.isEmpty() || type.equals(REQUIRED_TYPE)) {
+                return java.util.Optional.empty();
+            }
+            if (!List.of(ENGINE_TYPES.split(", ")).contains(type)) {
+                return java.util.Optional.of("MXNET_ENGINE_TYPE must be " + REQUIRED_TYPE + " (MXNet knows "
+                        + ENGINE_TYPES + "), got '" + type + "' (environment): unset it or set "
+                        + "MXNET_ENGINE_TYPE=" + REQUIRED_TYPE);
+            }
+            return java.util.Optional.of("MXNET_ENGINE_TYPE=" + type + " (environment) is not supported: several "
+                    + "threads run their own predictors with their own OpenMP limits, which only " + REQUIRED_TYPE
+                    + " honours; unset it or set MXNET_ENGINE_TYPE=" + REQUIRED_TYPE);
         }
 
         /** Returns both settings as a log line states them. */
         public String describe() {
             return "OMP_NUM_THREADS=" + (ompThreads == 0 ? "(unset: every core)" : ompThreads)
-                    + ", MXNET_ENGINE_TYPE=" + (engineType.isEmpty() ? "(unset: ThreadedEnginePerDevice)" : engineType);
+                    + ", MXNET_ENGINE_TYPE=" + REQUIRED_TYPE
+                    + (engineType.isEmpty() ? " (unset in the environment: set before MXNet loaded)" : "");
         }
 
         /**
@@ -104,13 +126,17 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param token the bearer token clients must send; empty means none, which refuses to start when enabled
      * @param requestTimeoutMs longest an admin request (an archive upload among them) may take before it is
      *     answered 408
+     * @param bodyIdleTimeoutMs longest an admin request's body may stop arriving (between two reads, or from the
+     *     head to its first byte) before it is answered 408 and its connection closed
      */
-    public record Admin(boolean enabled, String host, int port, String token, long requestTimeoutMs) {
+    public record Admin(boolean enabled, String host, int port, String token, long requestTimeoutMs,
+            long bodyIdleTimeoutMs) {
         /** Hides the token from logs and error messages. */
         @Override
         public String toString() {
             return "Admin[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
-                    + (token.isEmpty() ? "(none)" : "(set)") + ", requestTimeoutMs=" + requestTimeoutMs + "]";
+                    + (token.isEmpty() ? "(none)" : "(set)") + ", requestTimeoutMs=" + requestTimeoutMs
+                    + ", bodyIdleTimeoutMs=" + bodyIdleTimeoutMs + "]";
         }
     }
 
@@ -151,9 +177,11 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param requestTimeoutMs longest a request may take before it is answered 408
      * @param idleTimeoutMs longest a connection (public or admin) may wait for a complete request head after it
      *     opens or after its previous answer, or stay silent; then it is closed
+     * @param bodyIdleTimeoutMs longest a public request's body may stop arriving (between two reads, or from the
+     *     head to its first byte) before it is answered 408 and its connection closed
      */
     public record Server(String host, int port, long maxBodyBytes, int maxImages, long requestTimeoutMs,
-            long idleTimeoutMs) {}
+            long idleTimeoutMs, long bodyIdleTimeoutMs) {}
 
     /**
      * The classifier: a bounded queue in front of worker threads that run batches.
@@ -166,9 +194,11 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      * @param maxOtherVersions model versions kept loaded besides each model's serving one: a request naming
      *     {@code NAME@VERSION} loads that version, and beyond this many the least recently used one is let go once
      *     its requests have finished
+     * @param loadThreads threads that load model versions, off the decode pool; a request naming a version that
+     *     is not loaded, while this many versions are loading already, gets 503 with {@code Retry-After}
      */
     public record Inference(int workers, int maxBatch, int maxDelayMs, int queueCapacity, int topK,
-            int maxOtherVersions) {}
+            int maxOtherVersions, int loadThreads) {}
 
     /**
      * Image decoding.
@@ -205,6 +235,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("server.request-timeout-ms", "30000", "longest a public request may take (then 408)"),
             new Key("server.idle-timeout-ms", "15000", "longest a connection (public or admin) may wait for a "
                     + "complete request head, or stay silent, before it is closed"),
+            new Key("server.body-idle-timeout-ms", "10000", "longest a public request body may stop arriving "
+                    + "(then 408)"),
             new Key("inference.workers", "1", "inference threads, one predictor each"),
             new Key("inference.max-batch", "16", "most images in one inference batch"),
             new Key("inference.max-delay-ms", "5", "longest wait for a batch to fill"),
@@ -212,6 +244,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("inference.top-k", "5", "labels returned by default"),
             new Key("inference.max-other-versions", "2", "model versions kept loaded besides each model's serving "
                     + "one (NAME@VERSION requests load them; the least recently used is let go)"),
+            new Key("inference.load-threads", "1", "threads that load model versions (off the decode pool); a "
+                    + "NAME@VERSION request that needs one more load while this many run gets 503"),
             new Key("vision.max-pixels", "40000000", "largest image (width x height) that is decoded"),
             new Key("admin.enabled", "true", "whether the admin listener (/admin/v1) starts"),
             new Key("admin.host", "127.0.0.1", "interface the admin listener binds"),
@@ -220,6 +254,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                     + "required when admin.enabled"),
             new Key("admin.request-timeout-ms", "300000", "longest an admin request (an archive upload) may take "
                     + "(then 408)"),
+            new Key("admin.body-idle-timeout-ms", "30000", "longest an admin request body (an archive upload) may "
+                    + "stop arriving (then 408)"),
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
@@ -315,16 +351,19 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             number("server.max-body-bytes", 1, Long.MAX_VALUE),
                             (int) number("server.max-images", 1, 1000),
                             number("server.request-timeout-ms", 100, 3_600_000),
-                            number("server.idle-timeout-ms", 100, 3_600_000)),
+                            number("server.idle-timeout-ms", 100, 3_600_000),
+                            number("server.body-idle-timeout-ms", 100, 3_600_000)),
                     new Inference((int) number("inference.workers", 1, 64),
                             (int) number("inference.max-batch", 1, 1024),
                             (int) number("inference.max-delay-ms", 0, 10_000),
                             (int) number("inference.queue-capacity", 1, 1_000_000),
                             (int) number("inference.top-k", 1, 1000),
-                            (int) number("inference.max-other-versions", 0, 1000)),
+                            (int) number("inference.max-other-versions", 0, 1000),
+                            (int) number("inference.load-threads", 1, 64)),
                     new Vision(number("vision.max-pixels", 1, 1L << 31)),
                     new Admin(bool("admin.enabled"), text("admin.host"), (int) number("admin.port", 0, 65535),
-                            values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000)),
+                            values.get("admin.token"), number("admin.request-timeout-ms", 100, 86_400_000),
+                            number("admin.body-idle-timeout-ms", 100, 86_400_000)),
                     new FineTune(Path.of(text("finetune.data-root")),
                             values.get("finetune.jobs-dir").isEmpty() ? Path.of(text("model.zoo")).resolve(".jobs")
                                     : Path.of(values.get("finetune.jobs-dir")),

@@ -18,8 +18,9 @@ import java.util.Locale;
 
 /**
  * {@code POST /v1/classify}: one image as the raw body, or several as {@code multipart/form-data} parts, each
- * tagged independently. Decoding runs on a bounded worker pool, inference on the model's classifier; the
- * event loop only routes.
+ * tagged independently. Decoding runs on a bounded worker pool, inference on the model's classifier, and loading a
+ * version the request names on the registry's load pool (no decode thread waits for it); the event loop only
+ * routes.
  */
 public final class ClassifyRoutes implements RouteProvider {
 
@@ -142,7 +143,10 @@ public final class ClassifyRoutes implements RouteProvider {
                     + "as multipart/form-data");
         }
         Options options = Options.parse(ctx.queryParams(), fields, config.inference().topK());
-        decodePool.executeBlocking(() -> registry.acquire(options.model()), false)
+        // the decode thread only reads the pointer file's time: a version that must load loads on the registry's
+        // own pool while the request waits on the stage, holding no thread
+        decodePool.executeBlocking(() -> registry.acquireAsync(options.model()), false)
+                .compose(leasing -> Future.fromCompletionStage(leasing, ctx.vertx().getOrCreateContext()))
                 .compose(lease -> {
                     ServingModel model = lease.model();
                     List<Future<JsonObject>> results = new ArrayList<>();
@@ -188,7 +192,7 @@ public final class ClassifyRoutes implements RouteProvider {
     private static JsonObject success(String name, ServingModel.Tagging t) {
         JsonArray labels = new JsonArray();
         for (LabelScore s : t.labels()) {
-            labels.add(new JsonObject().put("label", s.label()).put("score", round(s.score(), 6)));
+            labels.add(new JsonObject().put("label", s.label()).put("score", s.score()));
         }
         JsonObject result = new JsonObject().put("name", name);
         if (t.blank()) {

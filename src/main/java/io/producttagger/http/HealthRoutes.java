@@ -5,12 +5,15 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.function.BooleanSupplier;
 
-/** {@code GET /health}, {@code /health/live} and {@code /health/ready} (ready once the default model is warm). */
+/**
+ * {@code GET /health}, {@code /health/live} and {@code /health/ready}: ready once the default model is warm, and
+ * not while one of its inference workers has failed and its replacement is not yet up.
+ */
 public final class HealthRoutes implements RouteProvider {
 
     private final BooleanSupplier ready;
 
-    /** Creates the routes; {@code ready} says whether the default model is loaded and warm. */
+    /** Creates the routes; {@code ready} says whether the default model is loaded, warm and has all its workers. */
     public HealthRoutes(BooleanSupplier ready) {
         this.ready = ready;
     }

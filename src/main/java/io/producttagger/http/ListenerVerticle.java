@@ -3,15 +3,19 @@ package io.producttagger.http;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,12 +27,21 @@ import org.slf4j.LoggerFactory;
  * binding and graceful closing. The composition root deploys both on the process's one {@link Vertx}.
  *
  * <p>Before routing: a request Netty could not parse (400), whose request line or headers are too long (414,
- * 431) or whose HTTP version is neither 1.0 nor 1.1 (505) gets an {@code application/problem+json} answer,
- * is logged and counted like any other, and its connection is closed. A connection must deliver a complete
- * request head within the idle timeout of opening or of its previous answer (so a request line without CRLF,
- * headers that never finish, slowloris, an idle keep-alive connection or a TLS handshake on the plain port are
- * closed), and one with no traffic for that long is closed too. Cleartext HTTP/2 upgrades are off: the service
- * speaks HTTP/1.1, and Vert.x answered a half-formed {@code Upgrade: h2c} with a 400 that never ended.
+ * 431), whose HTTP version is neither 1.0 nor 1.1 (505) or that asks for a WebSocket (404: the service has no
+ * WebSocket endpoint) gets an {@code application/problem+json} answer, is logged and counted like any other,
+ * and its connection is closed. A connection must deliver a complete request head within the idle timeout of
+ * opening or of its previous answer (so a request line without CRLF, headers that never finish, slowloris, an
+ * idle keep-alive connection or a TLS handshake on the plain port are closed), and one with no traffic for that
+ * long is closed too. Once the head is in, a body must keep arriving: a gap of the body idle timeout gets a 408
+ * ({@link RequestLog}). Cleartext HTTP/2 upgrades are off: the service speaks HTTP/1.1, and Vert.x answered a
+ * half-formed {@code Upgrade: h2c} with a 400 that never ended.
+ *
+ * <p>Each HTTP/1.x connection's requests come straight to this listener: when a connection opens, the listener
+ * takes the place of Vert.x's own per-connection dispatch, through Vert.x's internal {@code HttpServerConnection}
+ * (no public API reaches it). That dispatch cannot give both refusals a problem: with any WebSocket handler set it
+ * answers every request carrying {@code Upgrade: websocket} itself, in plain text (400, 405, 426, or the status
+ * the handler rejects with) that is neither a problem nor logged, and without one it answers other HTTP versions
+ * 501 with an empty body. {@code HostileHttpTest} fails if a Vert.x upgrade changes that.
  */
 public final class ListenerVerticle extends VerticleBase {
 
@@ -40,6 +53,8 @@ public final class ListenerVerticle extends VerticleBase {
     private final long idleTimeoutMs;
     private final long requestTimeoutMs;
     private final String requestTimeoutKey;
+    private final long bodyIdleTimeoutMs;
+    private final String bodyIdleTimeoutKey;
     private final boolean compression;
     private final TaggerMetrics metrics;
     private final String bodyLimitDetail;
@@ -56,6 +71,8 @@ public final class ListenerVerticle extends VerticleBase {
         this.idleTimeoutMs = b.idleTimeoutMs;
         this.requestTimeoutMs = b.requestTimeoutMs;
         this.requestTimeoutKey = b.requestTimeoutKey;
+        this.bodyIdleTimeoutMs = b.bodyIdleTimeoutMs;
+        this.bodyIdleTimeoutKey = b.bodyIdleTimeoutKey;
         this.compression = b.compression;
         this.metrics = b.metrics;
         this.bodyLimitDetail = b.bodyLimitDetail;
@@ -72,7 +89,8 @@ public final class ListenerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         Router r = Router.router(vertx);
-        RequestLog requests = new RequestLog(r, metrics, requestTimeoutMs, requestTimeoutKey);
+        RequestLog requests = new RequestLog(r, metrics, requestTimeoutMs, requestTimeoutKey, bodyIdleTimeoutMs,
+                bodyIdleTimeoutKey);
         providers.forEach(p -> p.addRoutes(r));
         new FailureHandler(bodyLimitDetail).install(r);
         this.router = r;
@@ -84,7 +102,16 @@ public final class ListenerVerticle extends VerticleBase {
         HttpServer s = vertx.createHttpServer(options);
         HeadDeadlines deadlines = new HeadDeadlines(vertx, idleTimeoutMs);
         requests.onAnswered(deadlines::answered);
-        s.connectionHandler(deadlines::opened);
+        Handler<HttpServerRequest> dispatch = req -> {
+            deadlines.headReceived(req.connection());
+            notServed(req).ifPresentOrElse(p -> requests.refuse(req, p), () -> r.handle(req));
+        };
+        s.connectionHandler(conn -> {
+            deadlines.opened(conn);
+            if (conn instanceof io.vertx.core.http.impl.HttpServerConnection http1) {
+                http1.handler(dispatch);
+            }
+        });
         s.invalidRequestHandler(req -> {
             deadlines.headReceived(req.connection());
             Throwable cause = req.decoderResult().cause();
@@ -100,23 +127,28 @@ public final class ListenerVerticle extends VerticleBase {
                         : ": " + firstLine(cause.getMessage()))));
             }
         });
-        // With a WebSocket handshake handler set, Vert.x hands requests of other HTTP versions to the request
-        // handler (which answers 505) instead of answering 501 itself. The service has no WebSocket endpoint.
-        s.webSocketHandshakeHandler(handshake -> handshake.reject(404));
-        s.requestHandler(req -> {
-            deadlines.headReceived(req.connection());
-            if (req.version() == null) {
-                requests.refuse(req, new Problem(505, Problem.titleFor(505), "only HTTP/1.1 and HTTP/1.0 are "
-                        + "served; send the request as HTTP/1.1"));
-                return;
-            }
-            r.handle(req);
-        });
+        // Vert.x wants a request handler to listen; requests reach it only where the connection handler above could
+        // not take a connection's dispatch over
+        s.requestHandler(dispatch);
         this.server = s;
         return s.listen(port, host)
                 .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + host + ":" + port
                         + ": " + rootMessage(e), e)))
                 .onSuccess(bound -> LOG.info("{} listening on http://{}:{}", name, host, bound.actualPort()));
+    }
+
+    /** The problem of a request for what the service does not speak (another HTTP version, a WebSocket), if it is one. */
+    private static Optional<Problem> notServed(HttpServerRequest req) {
+        if (req.version() == null) {
+            return Optional.of(new Problem(505, Problem.titleFor(505), "only HTTP/1.1 and HTTP/1.0 are served; send "
+                    + "the request as HTTP/1.1"));
+        }
+        if (req.headers().contains(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET, true)) {
+            return Optional.of(new Problem(404, Problem.titleFor(404), "the service has no WebSocket endpoint: it "
+                    + "speaks HTTP/1.1 only (its event streams are server-sent events); send the request without "
+                    + "'Upgrade: websocket'"));
+        }
+        return Optional.empty();
     }
 
     /** Stops accepting connections and lets in-flight requests finish, for up to the grace period. */
@@ -232,6 +264,8 @@ public final class ListenerVerticle extends VerticleBase {
         private long idleTimeoutMs = -1;
         private long requestTimeoutMs = -1;
         private String requestTimeoutKey;
+        private long bodyIdleTimeoutMs = -1;
+        private String bodyIdleTimeoutKey;
         private boolean compression;
         private TaggerMetrics metrics;
         private String bodyLimitDetail = FailureHandler.SERVER_BODY_LIMIT;
@@ -258,6 +292,19 @@ public final class ListenerVerticle extends VerticleBase {
             this.idleTimeoutMs = idleMs;
             this.requestTimeoutMs = requestMs;
             this.requestTimeoutKey = requestKey;
+            return this;
+        }
+
+        /**
+         * Sets the longest gap between two reads of a request body (the wait for its first byte after the head
+         * included); a body that stops for longer is answered 408 and its connection closed.
+         *
+         * @param ms the gap in milliseconds
+         * @param key the configuration keys of the limit, named in the 408's detail
+         */
+        public Builder setBodyIdleTimeout(long ms, String key) {
+            this.bodyIdleTimeoutMs = ms;
+            this.bodyIdleTimeoutKey = key;
             return this;
         }
 
@@ -307,8 +354,9 @@ public final class ListenerVerticle extends VerticleBase {
             if (host == null || port == null || port < 0 || port > 65535) {
                 throw new IllegalArgumentException("a listener needs a host and a port in 0..65535");
             }
-            if (idleTimeoutMs <= 0 || requestTimeoutMs <= 0 || requestTimeoutKey == null) {
-                throw new IllegalArgumentException("a listener needs its idle and request timeouts");
+            if (idleTimeoutMs <= 0 || requestTimeoutMs <= 0 || requestTimeoutKey == null || bodyIdleTimeoutMs <= 0
+                    || bodyIdleTimeoutKey == null) {
+                throw new IllegalArgumentException("a listener needs its idle, request and body idle timeouts");
             }
             if (providers.isEmpty()) {
                 throw new IllegalArgumentException("a listener without routes answers nothing but 404");

@@ -111,6 +111,11 @@ record Problem(int status, String reason, String title, String detail) {
             return new Problem(503, "overloaded", "Overloaded", t.getMessage() + "; retry after "
                     + RETRY_AFTER_SECONDS + " s");
         }
+        if (t instanceof ModelException.WorkerFailed) {
+            // the server's fault but a passing one (a new worker is starting), so a retry, not a 500
+            return new Problem(503, "worker_failed", "Inference worker failed", t.getMessage() + "; retry after "
+                    + RETRY_AFTER_SECONDS + " s");
+        }
         return new Problem(500, "Internal error", "the server failed to handle the request; see its log");
     }
 

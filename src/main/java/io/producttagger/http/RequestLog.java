@@ -1,6 +1,7 @@
 package io.producttagger.http;
 
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -15,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every request on a listener goes through around routing: a request id, the request timeout, and, once
+ * What every request on a listener goes through around routing: a request id, the request timeout, the body
+ * idle timeout (a body that stops arriving gets its 408 long before the request timeout), and, once
  * the answer is out, one access-log line and one count in the metrics, both with the status that was really
  * sent (a connection closed before any answer is logged as {@code closed}, not as the 200 Vert.x would report).
  * Requests refused before routing ({@link ListenerVerticle}) are answered, logged and counted here too.
@@ -36,6 +38,8 @@ final class RequestLog {
     private final TaggerMetrics metrics;
     private final long requestTimeoutMs;
     private final String timeoutDetail;
+    private final long bodyIdleMs;
+    private final String bodyIdleDetail;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile List<Template> templates;
     private volatile Consumer<HttpConnection> answered = c -> {};
@@ -48,13 +52,20 @@ final class RequestLog {
      * @param metrics where requests are counted, or null for a listener without metrics (the admin one)
      * @param requestTimeoutMs how long a request may take before it gets a 408 (unless its answer has begun)
      * @param timeoutKey the configuration key of that limit, for the 408's detail
+     * @param bodyIdleMs the longest gap between two reads of a body (the first one's after the head included)
+     *     before the request gets a 408
+     * @param bodyIdleKey the configuration key of that limit, for the 408's detail
      */
-    RequestLog(Router router, TaggerMetrics metrics, long requestTimeoutMs, String timeoutKey) {
+    RequestLog(Router router, TaggerMetrics metrics, long requestTimeoutMs, String timeoutKey, long bodyIdleMs,
+            String bodyIdleKey) {
         this.router = router;
         this.metrics = metrics;
         this.requestTimeoutMs = requestTimeoutMs;
         this.timeoutDetail = "the request did not complete within " + requestTimeoutMs + " ms (" + timeoutKey
                 + "); was the body cut short, or sent too slowly?";
+        this.bodyIdleMs = bodyIdleMs;
+        this.bodyIdleDetail = "the request body stopped arriving: no byte of it for " + bodyIdleMs + " ms ("
+                + bodyIdleKey + "); was it cut short? Send the whole body again";
         router.route().order(Integer.MIN_VALUE).handler(this::begin);
     }
 
@@ -78,9 +89,13 @@ final class RequestLog {
         ctx.put("requestId", requestId);
         ctx.response().putHeader("X-Request-Id", requestId);
         inFlight.incrementAndGet();
-        long timer = ctx.vertx().setTimer(requestTimeoutMs, t -> timedOut(ctx));
+        long timer = ctx.vertx().setTimer(requestTimeoutMs, t -> timedOut(ctx, timeoutDetail));
+        long bodyTimer = hasBody(ctx.request()) ? watchBody(ctx) : -1;
         ctx.addEndHandler(v -> {
             ctx.vertx().cancelTimer(timer);
+            if (bodyTimer >= 0) {
+                ctx.vertx().cancelTimer(bodyTimer);
+            }
             inFlight.decrementAndGet();
             boolean sent = ctx.response().ended();
             record(ctx.request(), route(ctx.request().path()), sent ? Integer.toString(ctx.response().getStatusCode())
@@ -100,18 +115,57 @@ final class RequestLog {
         ctx.next();
     }
 
+    /** Whether a body is still to come: one is announced (a length above zero, or chunks) and has not ended. */
+    private static boolean hasBody(HttpServerRequest req) {
+        if (req.isEnded()) {
+            return false;
+        }
+        if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return true;
+        }
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        return length != null && !length.trim().equals("0");
+    }
+
+    /**
+     * Answers 408 when no byte of the body arrives for {@code bodyIdleMs}. Whoever reads the body (a body
+     * handler, a route's own parser) need not report to it: a check every quarter of the limit compares the bytes
+     * Vert.x has read for the body, so a stalled body is answered between one and one and a quarter limits after
+     * its last byte. The check stops with the body or the answer. A body the service itself held back (a paused
+     * request) would count as stopped, so routes read bodies as they come, as a body handler does.
+     *
+     * @return the timer, to cancel when the request ends
+     */
+    private long watchBody(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        long limitNanos = bodyIdleMs * 1_000_000L;
+        long[] read = {req.bytesRead()};
+        long[] lastRead = {System.nanoTime()};
+        return ctx.vertx().setPeriodic(Math.max(1, bodyIdleMs / 4), id -> {
+            if (req.isEnded() || ctx.response().ended() || ctx.response().closed()) {
+                ctx.vertx().cancelTimer(id);
+            } else if (req.bytesRead() != read[0]) {
+                read[0] = req.bytesRead();
+                lastRead[0] = System.nanoTime();
+            } else if (System.nanoTime() - lastRead[0] >= limitNanos) {
+                ctx.vertx().cancelTimer(id);
+                timedOut(ctx, bodyIdleDetail);
+            }
+        });
+    }
+
     /**
      * A 408 for a request not answered in time: its body stopped arriving, or it is still being handled. An
      * answer already under way (a stream of events) is left alone; the connection's idle timeout guards it.
      */
-    private void timedOut(RoutingContext ctx) {
+    private void timedOut(RoutingContext ctx, String detail) {
         if (ctx.response().headWritten() || ctx.response().ended() || ctx.response().closed()) {
             return;
         }
         if (!ctx.request().isEnded()) {
             ctx.request().resume();
         }
-        ctx.fail(new HttpProblem(408, timeoutDetail));
+        ctx.fail(new HttpProblem(408, detail));
     }
 
     /** Answers a request refused before routing with its problem, logs and counts it, and closes the connection. */

@@ -44,10 +44,31 @@ public final class LoadedModel implements AutoCloseable {
                 .optTranslator(new TensorBatchTranslator(manifest.input()))
                 .build();
         try {
-            return new LoadedModel(manifest, criteria.loadModel());
+            LoadedModel loaded = new LoadedModel(manifest, criteria.loadModel());
+            loaded.settleWeights();
+            return loaded;
         } catch (IOException | ai.djl.ModelException e) {
             throw new ModelException("cannot load " + name + "@" + version + " from " + dir + ": " + e.getMessage(),
                     e);
+        }
+    }
+
+    /**
+     * Runs one inference on the loading thread before any other thread can see this version.
+     *
+     * <p>MXNet's MKL-DNN convolution moves a weight array into its own blocked layout in place on the first
+     * inference that uses it (so later ones skip the conversion). Under the NaiveEngine nothing orders that move
+     * against another thread's inference: two threads starting on a fresh version at once read weights half
+     * moved and answered wrong labels (a Spark job's two tasks did; {@code LoadedModelTest} forces it). After this
+     * one pass every weight has its final layout and predictors only read the shared arrays.
+     */
+    private void settleWeights() {
+        ModelManifest.InputSpec in = manifest.input();
+        try (Scorer scorer = newScorer()) {
+            scorer.score(new float[in.channels() * in.width() * in.height()], 1);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
         }
     }
 

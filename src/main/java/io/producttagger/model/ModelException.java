@@ -58,6 +58,25 @@ public class ModelException extends RuntimeException {
         }
     }
 
+    /**
+     * An inference worker failed with an error of the process (out of memory, a native failure) while it held the
+     * image, or no worker is up because they failed: not the image's fault, and a new worker is being started, so
+     * the caller should retry shortly.
+     */
+    public static final class WorkerFailed extends ModelException {
+        private static final long serialVersionUID = 1L;
+
+        /** Creates the exception with a message for people. */
+        public WorkerFailed(String message) {
+            super(message);
+        }
+
+        /** Creates the exception with a message for people and the error the worker died of. */
+        public WorkerFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** A rollback was asked for but no earlier serving version is recorded. */
     public static final class NothingToRollBack extends ModelException {
         private static final long serialVersionUID = 1L;

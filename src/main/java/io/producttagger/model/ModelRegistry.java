@@ -16,6 +16,12 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The model versions this process has loaded, by {@code name@version}, and which version of each serves.
@@ -31,6 +37,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * folder changes, so a promotion made by another process (or a version published with no pointer) is picked up
  * by the next request. Promotion through this registry loads and warms the new version before it writes the
  * pointer, so no request waits for a load.
+ *
+ * <p>Versions load on a pool of their own, {@code inference.load-threads} threads, never on the caller's
+ * thread: {@link #acquireAsync} returns at once, so a request waiting for a load holds no decode thread. What a
+ * request from the network may load is capped: when a version that does not serve would need loading while
+ * {@code inference.load-threads} versions are loading already, {@code acquireAsync} fails with
+ * {@link ModelException.Overloaded} (503, retry) instead of queueing, so a client naming version after version
+ * cannot line up loads. A model's serving version and the in-process callers ({@link #acquire}: the CLI,
+ * promotion, warm-up) are never refused: they wait their turn.
  */
 public final class ModelRegistry implements AutoCloseable {
 
@@ -66,18 +80,51 @@ public final class ModelRegistry implements AutoCloseable {
     private final ImageDecoder decoder;
     private final InferencePool.Observer observer;
     private final int maxOtherVersions;
+    private final int loadThreads;
+    private final Executor loads;
+    /** The load pool this registry started and shuts down, or null when it was given one. */
+    private final ExecutorService ownLoads;
     /** Access order: the first entry is the least recently acquired. Guarded by itself. */
     private final LinkedHashMap<String, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Pointer> serving = new ConcurrentHashMap<>();
+    /** Versions loading now; guarded by {@link #loaded}. */
+    private int loading;
     private boolean closed;
 
-    /** Creates a registry over a store; nothing loads until asked. */
+    /**
+     * Creates a registry over a store, with a load pool of its own ({@code inference.load-threads} daemon
+     * threads, shut down by {@link #close()}); nothing loads until asked.
+     */
     public ModelRegistry(ModelStore store, TaggerConfig config, ImageDecoder decoder, InferencePool.Observer observer) {
+        this(store, config, decoder, observer, null);
+    }
+
+    /**
+     * Creates a registry over a store whose versions load on {@code loads}, which the caller owns (and shuts down
+     * after closing the registry); the registry still lets at most {@code inference.load-threads} requests from
+     * the network load at once. Nothing loads until asked.
+     */
+    public ModelRegistry(ModelStore store, TaggerConfig config, ImageDecoder decoder, InferencePool.Observer observer,
+            Executor loads) {
         this.store = store;
         this.config = config;
         this.decoder = decoder;
         this.observer = observer;
         this.maxOtherVersions = config.inference().maxOtherVersions();
+        this.loadThreads = config.inference().loadThreads();
+        this.ownLoads = loads == null ? loadPool(loadThreads) : null;
+        this.loads = loads == null ? ownLoads : loads;
+    }
+
+    private static ExecutorService loadPool(int threads) {
+        AtomicInteger n = new AtomicInteger();
+        // unbounded only in principle: requests from the network queue no load (they are capped at the thread
+        // count), so what waits is the few loads of serving versions and in-process callers
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "model-load-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Returns the store. */
@@ -92,21 +139,59 @@ public final class ModelRegistry implements AutoCloseable {
 
     /**
      * Acquires {@code NAME} (its serving version) or {@code NAME@VERSION}; null or blank means the default
-     * model. Loads the version if needed (on the calling thread: never call it on an event loop).
+     * model. Waits for the version to load if needed (blocking: never call it on an event loop); a load is never
+     * refused, it waits its turn on the load pool.
      *
      * @throws ModelException.InvalidName when the name or version is malformed
      * @throws ModelException.UnknownModel when the model or version does not exist
      */
     public Lease acquire(String spec) {
-        return acquire(ModelRef.parse(spec, config.model()));
+        return await(() -> ModelRef.parse(spec, config.model()), false);
     }
 
     /** Acquires a version, loading it on first use; as {@link #acquire(String)} with {@code NAME@VERSION}. */
     public Lease acquire(String name, String version) {
-        return acquire(new ModelRef(name, version));
+        return await(() -> new ModelRef(name, version), false);
     }
 
-    private Lease acquire(ModelRef ref) {
+    /**
+     * Acquires {@code NAME} or {@code NAME@VERSION} (null or blank: the default model) for a request from the
+     * network: returns at once, with a stage that completes when the version is loaded, so the caller holds no
+     * thread while it loads. It reads the model's pointer file's time (blocking file metadata: call it off the
+     * event loop).
+     *
+     * @return a stage that completes with the lease, or fails with {@link ModelException.InvalidName},
+     *     {@link ModelException.UnknownModel}, {@link ModelException.NotServable}, or {@link ModelException.Overloaded}
+     *     when the version does not serve, is not loaded, and {@code inference.load-threads} versions are loading
+     *     already
+     */
+    public CompletableFuture<Lease> acquireAsync(String spec) {
+        try {
+            return acquire(ModelRef.parse(spec, config.model()), true);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private Lease await(Supplier<ModelRef> ref, boolean capped) {
+        try {
+            return acquire(ref.get(), capped).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Leases a version, starting its load on the load pool if no one has; when {@code capped}, a version that does
+     * not serve is not loaded while {@code inference.load-threads} loads run.
+     */
+    private CompletableFuture<Lease> acquire(ModelRef ref, boolean capped) {
         // read even for NAME@VERSION: eviction must know which version serves (and a missing model is UnknownModel)
         String serving = servingVersion(ref.name());
         String name = ref.name();
@@ -120,40 +205,74 @@ public final class ModelRegistry implements AutoCloseable {
             String id = name + "@" + version;
             entry = loaded.get(id);
             if (entry == null) {
+                if (capped && !version.equals(serving) && loading >= loadThreads) {
+                    store.manifest(name, version); // a version that does not exist is UnknownModel, loads or not
+                    throw new ModelException.Overloaded(id + " is not loaded, and " + loading + " version(s) are "
+                            + "loading already, as many as may load at once (inference.load-threads)");
+                }
                 entry = new Entry(name, version);
                 loaded.put(id, entry);
+                loading++;
                 load = true;
             }
             entry.leases++;
         }
         if (load) {
-            load(entry);
+            startLoad(entry);
         }
-        ServingModel model;
+        Entry leased = entry;
+        CompletableFuture<Lease> lease = entry.model.thenApply(model -> {
+            evictBeyondLimit().forEach(ServingModel::close);
+            return new EntryLease(leased, model);
+        });
+        lease.whenComplete((l, failure) -> {
+            if (failure != null) {
+                release(leased);
+            }
+        });
+        return lease;
+    }
+
+    private void startLoad(Entry entry) {
         try {
-            model = entry.model.join();
-        } catch (CompletionException e) {
-            release(entry);
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            loads.execute(() -> load(entry));
+        } catch (RejectedExecutionException e) {
+            failed(entry, new ModelException.Overloaded("the service is shutting down"));
         }
-        List<ServingModel> freed = evictBeyondLimit();
-        freed.forEach(ServingModel::close);
-        return new EntryLease(entry, model);
     }
 
     private void load(Entry entry) {
+        ServingModel model;
         try {
             store.manifest(entry.name, entry.version); // UnknownModel if absent
             TaggerConfig.Inference inf = config.inference();
-            entry.model.complete(new ServingModel(LoadedModel.load(store, entry.name, entry.version), decoder,
+            model = new ServingModel(LoadedModel.load(store, entry.name, entry.version), decoder,
                     new InferencePool.Settings(inf.workers(), inf.maxBatch(), inf.maxDelayMs(), inf.queueCapacity()),
-                    observer));
-        } catch (RuntimeException e) {
-            synchronized (loaded) {
-                loaded.remove(entry.name + "@" + entry.version, entry); // the next request tries again
-            }
-            entry.model.completeExceptionally(e);
+                    observer);
+        } catch (RuntimeException | Error e) {
+            failed(entry, e);
+            return;
         }
+        boolean keep;
+        synchronized (loaded) {
+            loading--;
+            keep = !closed;
+        }
+        if (keep) {
+            entry.model.complete(model);
+        } else {
+            model.close(); // the registry closed while it loaded: no one else would close it
+            entry.model.completeExceptionally(new ModelException.Overloaded("the service is shutting down"));
+        }
+    }
+
+    /** A load failed: the entry leaves, so the next request tries again, and its waiters hear why. */
+    private void failed(Entry entry, Throwable e) {
+        synchronized (loaded) {
+            loading--;
+            loaded.remove(entry.name + "@" + entry.version, entry);
+        }
+        entry.model.completeExceptionally(e);
     }
 
     /** Takes the least recently used versions that do not serve out of the registry; returns those now unused. */
@@ -245,6 +364,25 @@ public final class ModelRegistry implements AutoCloseable {
         evictBeyondLimit().forEach(ServingModel::close);
     }
 
+    /**
+     * Returns whether the default model's serving version is loaded and every one of its inference workers is up
+     * (see {@link InferencePool#isHealthy()}): what readiness reports. The version is the serving one as last read,
+     * so a probe reads no file.
+     */
+    public boolean isDefaultModelHealthy() {
+        Pointer p = serving.get(config.model());
+        if (p == null) {
+            return false;
+        }
+        Entry e;
+        synchronized (loaded) {
+            // the serving version is never evicted, so moving it in the access order changes nothing
+            e = loaded.get(config.model() + "@" + p.version());
+        }
+        return e != null && e.model.isDone() && !e.model.isCompletedExceptionally()
+                && e.model.join().pool().isHealthy();
+    }
+
     /** Returns the versions loaded now (not those still loading). */
     public List<ServingModel> loaded() {
         List<ServingModel> out = new ArrayList<>();
@@ -258,7 +396,10 @@ public final class ModelRegistry implements AutoCloseable {
         return out;
     }
 
-    /** Closes every loaded version, finishing queued work first; later acquisitions are refused. */
+    /**
+     * Closes every loaded version, finishing queued work first, and the registry's own load pool; later
+     * acquisitions are refused, and a version still loading is closed once loaded.
+     */
     @Override
     public void close() {
         List<Entry> all;
@@ -266,6 +407,9 @@ public final class ModelRegistry implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(loaded.values());
             loaded.clear();
+        }
+        if (ownLoads != null) {
+            ownLoads.shutdown();
         }
         for (Entry e : all) {
             if (e.model.isDone() && !e.model.isCompletedExceptionally()) {

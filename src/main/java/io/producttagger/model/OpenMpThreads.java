@@ -1,9 +1,6 @@
 package io.producttagger.model;
 
 import com.sun.jna.NativeLibrary;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -43,16 +40,6 @@ public final class OpenMpThreads {
 
     /** The OpenMP runtime already mapped into this process (opening it again returns the same library). */
     private static Optional<NativeLibrary> runtime() {
-        Path maps = Path.of("/proc/self/maps");
-        if (!Files.isReadable(maps)) {
-            return Optional.empty();
-        }
-        try (var lines = Files.lines(maps)) {
-            return lines.map(l -> l.substring(l.lastIndexOf(' ') + 1))
-                    .filter(p -> p.startsWith("/") && (p.contains("/libgomp.so") || p.contains("/libiomp5.so")))
-                    .findFirst().map(NativeLibrary::getInstance);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return Optional.empty();
-        }
+        return EngineEnvironment.mapped("/libgomp.so", "/libiomp5.so").map(p -> NativeLibrary.getInstance(p.toString()));
     }
 }

@@ -29,12 +29,20 @@ public final class ServingModel implements AutoCloseable {
     private final ImagePipeline pipeline;
     private final InferencePool pool;
 
-    /** Loads a version and starts its pool. */
+    /**
+     * Serves a loaded version: starts its pool. The version is this object's from now on: {@link #close()} frees
+     * it.
+     */
     public ServingModel(LoadedModel model, ImageDecoder decoder, InferencePool.Settings settings,
             InferencePool.Observer observer) {
+        this(model, decoder, new InferencePool(model, settings, observer));
+    }
+
+    /** Serves a loaded version through a pool already started over it. */
+    ServingModel(LoadedModel model, ImageDecoder decoder, InferencePool pool) {
         this.model = model;
         this.pipeline = model.pipeline(decoder);
-        this.pool = new InferencePool(model, settings, observer);
+        this.pool = pool;
     }
 
     /** Returns the manifest. */
@@ -85,10 +93,15 @@ public final class ServingModel implements AutoCloseable {
         pool.classify(new float[in.channels() * in.width() * in.height()]);
     }
 
-    /** Finishes queued work, stops the workers and frees the model. */
+    /**
+     * Finishes queued work, stops the workers and frees the model once no worker uses it: the pool's
+     * {@link InferencePool#close() close} waits a while for its workers, and a worker still busy after that (or
+     * after the closing thread is interrupted) frees the model itself when it leaves, so the model's native memory
+     * is never freed under a running predictor.
+     */
     @Override
     public void close() {
         pool.close();
-        model.close();
+        pool.stopped().thenRun(model::close);
     }
 }

@@ -45,7 +45,7 @@ class ResultWriterTest {
         assertEquals("id,path,label_1,score_1,label_2,score_2,model,version,error,title,input_error",
                 CatalogFixtures.lines(out).get(0));
         List<List<String>> rows = CatalogFixtures.csvRows(out);
-        assertEquals(List.of("a.jpg", "photos/a.jpg", "Bag", "0.9000", "Coat", "0.0500", "fashion", "3", "",
+        assertEquals(List.of("a.jpg", "photos/a.jpg", "Bag", "0.900000", "Coat", "0.050000", "fashion", "3", "",
                 "Red, \"big\" bag", "x"), rows.get(0));
         assertEquals(List.of("b.jpg", "photos/b.jpg", "", "", "", "", "", "", "not an image", "two\nlines", ""),
                 rows.get(1));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,43 @@ class TaggerConfigTest {
     }
 
     @Test
+    void bodyIdleTimeoutsHaveTheirDefaultsAndAreReachableFromFileEnvironmentAndFlag() throws Exception {
+        TaggerConfig defaults = TaggerConfig.defaults();
+        assertEquals(10_000L, defaults.server().bodyIdleTimeoutMs());
+        assertEquals(30_000L, defaults.admin().bodyIdleTimeoutMs());
+        Path file = dir.resolve("tagger.properties");
+        Files.writeString(file, "server.body-idle-timeout-ms=2000\nadmin.body-idle-timeout-ms=3000\n");
+        assertEquals(2000L, TaggerConfig.load(file, Map.of(), Map.of()).server().bodyIdleTimeoutMs());
+        assertEquals(3000L, TaggerConfig.load(file, Map.of(), Map.of()).admin().bodyIdleTimeoutMs());
+        TaggerConfig fromEnv = TaggerConfig.load(file, Map.of("TAGGER_SERVER_BODY_IDLE_TIMEOUT_MS", "4000",
+                "TAGGER_ADMIN_BODY_IDLE_TIMEOUT_MS", "5000"), Map.of());
+        assertEquals(4000L, fromEnv.server().bodyIdleTimeoutMs());
+        assertEquals(5000L, fromEnv.admin().bodyIdleTimeoutMs());
+        TaggerConfig fromFlags = TaggerConfig.load(file, Map.of("TAGGER_SERVER_BODY_IDLE_TIMEOUT_MS", "4000"),
+                Map.of("server.body-idle-timeout-ms", "6000", "admin.body-idle-timeout-ms", "7000"));
+        assertEquals(6000L, fromFlags.server().bodyIdleTimeoutMs());
+        assertEquals(7000L, fromFlags.admin().bodyIdleTimeoutMs());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of(), Map.of("admin.body-idle-timeout-ms", "0")));
+        assertTrue(e.getMessage().contains("admin.body-idle-timeout-ms"), e.getMessage());
+    }
+
+    @Test
+    void loadThreadsIsOneByDefaultAndReachableFromFileEnvironmentAndFlag() throws Exception {
+        assertEquals(1, TaggerConfig.defaults().inference().loadThreads());
+        Path file = dir.resolve("tagger.properties");
+        Files.writeString(file, "inference.load-threads=2\n");
+        assertEquals(2, TaggerConfig.load(file, Map.of(), Map.of()).inference().loadThreads());
+        assertEquals(3, TaggerConfig.load(file, Map.of("TAGGER_INFERENCE_LOAD_THREADS", "3"), Map.of()).inference()
+                .loadThreads());
+        assertEquals(4, TaggerConfig.load(file, Map.of("TAGGER_INFERENCE_LOAD_THREADS", "3"),
+                Map.of("inference.load-threads", "4")).inference().loadThreads());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TaggerConfig.load(null, Map.of("TAGGER_INFERENCE_LOAD_THREADS", "0"), Map.of()));
+        assertTrue(e.getMessage().contains("inference.load-threads"), e.getMessage());
+    }
+
+    @Test
     void everyKeyIsInTheReadmeConfigurationTable() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         for (TaggerConfig.Key k : TaggerConfig.KEYS) {
@@ -99,6 +137,18 @@ class TaggerConfigTest {
         ConfigException type = assertThrows(ConfigException.class,
                 () -> TaggerConfig.load(null, Map.of("MXNET_ENGINE_TYPE", "Fast"), Map.of()));
         assertTrue(type.getMessage().contains("NaiveEngine, ThreadedEngine"), type.getMessage());
+    }
+
+    @Test
+    void refusesEveryEngineButTheNaiveOneAndSaysWhatToSet() {
+        for (String other : List.of("ThreadedEngine", "ThreadedEnginePerDevice")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> TaggerConfig.load(null, Map.of("MXNET_ENGINE_TYPE", other), Map.of()));
+            assertTrue(e.getMessage().contains("MXNET_ENGINE_TYPE=" + other)
+                    && e.getMessage().contains("set MXNET_ENGINE_TYPE=NaiveEngine"), e.getMessage());
+        }
+        assertTrue(new TaggerConfig.Engine(0, "").describe().contains("MXNET_ENGINE_TYPE=NaiveEngine (unset"),
+                "unset is reported as what MXNet runs");
     }
 
     @Test

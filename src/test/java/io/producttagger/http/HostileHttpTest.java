@@ -172,6 +172,30 @@ class HostileHttpTest {
                 + "\r\n", 10_000);
         assertEquals(404, a.status(), a.toString());
         assertTrue(a.headers().containsKey("content-length"), "an answer that ends: " + a);
+        assertProblem(a, 404, "no WebSocket endpoint");
+        assertTrue(a.closed(), a.toString());
+    }
+
+    @Test
+    void everyWebSocketUpgradeIsA404ProblemOnBothListenersAndIsCounted() throws Exception {
+        String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+        // Vert.x's own answers were plain text: 400 without Connection: Upgrade, 405 for POST, 426 for version 99
+        String[] upgrades = {
+            "GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" + key + "Sec-WebSocket-Version: 13\r\n\r\n",
+            "POST /v1/classify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + key
+                    + "Sec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+            "GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n" + key
+                    + "Sec-WebSocket-Version: 99\r\n\r\n",
+            "GET /nowhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"};
+        for (boolean admin : new boolean[] {false, true}) {
+            for (String upgrade : upgrades) {
+                RawHttp.Answer a = RawHttp.send(f.port(admin), upgrade, 10_000);
+                assertProblem(a, 404, "no WebSocket endpoint");
+                assertTrue(a.closed(), a.toString());
+            }
+        }
+        assertTrue(f.send(false, f.request(false, "/metrics")).body().contains("route=\"unrouted\",status=\"404\""),
+                "logged and counted like any other answer");
     }
 
     @Test

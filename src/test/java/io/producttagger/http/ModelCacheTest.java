@@ -27,6 +27,7 @@ class ModelCacheTest {
 
     private static final int VERSIONS = 20;
     private static final int MAX_OTHERS = 3;
+    private static final int CLIENTS = 4;
 
     @TempDir
     Path zoo;
@@ -37,10 +38,13 @@ class ModelCacheTest {
             TinyModel.publish(zoo, "m", Integer.toString(v));
         }
         byte[] photo = TestSupport.photo(TestSupport.fashionTest(), 0, 200, ".jpg");
+        // as many load threads as clients: each client may wait for a load of its own, so none is refused with 503
+        // (the cap on loads is ModelLoadTest's)
         try (TaggerApp app = TestSupport.serve(TestSupport.serviceConfig(Map.of(), "model.zoo", zoo.toString(),
-                "model.name", "m", "inference.max-other-versions", Integer.toString(MAX_OTHERS)))) {
+                "model.name", "m", "inference.max-other-versions", Integer.toString(MAX_OTHERS),
+                "inference.load-threads", Integer.toString(CLIENTS)))) {
             HttpClient http = HttpClient.newHttpClient();
-            ExecutorService clients = Executors.newFixedThreadPool(4);
+            ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
             List<Future<String>> answers = new ArrayList<>();
             // every version twice, from four clients at once, so versions are evicted while others are in use
             for (int round = 0; round < 2; round++) {

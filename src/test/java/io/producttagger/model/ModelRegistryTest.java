@@ -2,6 +2,7 @@ package io.producttagger.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,13 @@ import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,6 +102,72 @@ class ModelRegistryTest {
             assertEquals("1", registry.servingVersion("m"));
             TinyModel.publish(zoo, "m", "2");
             assertEquals("2", registry.servingVersion("m"));
+        }
+    }
+
+    @Test
+    void theDefaultModelIsHealthyOnceLoadedUntilTheRegistryCloses() {
+        TinyModel.publish(zoo, "m", "1");
+        TinyModel.publish(zoo, "other", "1");
+        ModelRegistry registry = registry(2);
+        try (registry) {
+            assertFalse(registry.isDefaultModelHealthy(), "not loaded yet");
+            registry.acquire("other").close();
+            assertFalse(registry.isDefaultModelHealthy(), "another model says nothing about the default one");
+            registry.acquire(null).close();
+            assertTrue(registry.isDefaultModelHealthy());
+        }
+        assertFalse(registry.isDefaultModelHealthy());
+    }
+
+    @Test
+    void aRequestNeedingOneLoadTooManyIsRefusedWhileServingVersionsAndInProcessCallersWait() throws Exception {
+        for (int v = 1; v <= 3; v++) {
+            TinyModel.publish(zoo, "m", Integer.toString(v));
+        }
+        TinyModel.publish(zoo, "other", "1");
+        new ModelStore(zoo).setServing("m", "1");
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch mayLoad = new CountDownLatch(1);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        Executor loads = task -> threads.execute(() -> {
+            held.countDown();
+            try {
+                mayLoad.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            task.run();
+        });
+        TestSupport.offline();
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("model.zoo", zoo.toString(), "model.name",
+                "m", "inference.load-threads", "1"));
+        try (ModelRegistry registry = new ModelRegistry(new ModelStore(zoo), config, new ImageDecoder(1_000_000),
+                InferencePool.Observer.NONE, loads)) {
+            CompletableFuture<ModelRegistry.Lease> two = registry.acquireAsync("m@2");
+            held.await();
+            assertFalse(two.isDone(), "m@2 loads");
+
+            CompletionException refused = assertThrows(CompletionException.class,
+                    () -> registry.acquireAsync("m@3").join());
+            assertInstanceOf(ModelException.Overloaded.class, refused.getCause());
+            CompletionException unknown = assertThrows(CompletionException.class,
+                    () -> registry.acquireAsync("m@9").join());
+            assertInstanceOf(ModelException.UnknownModel.class, unknown.getCause(), "a 404 whatever loads");
+            CompletableFuture<ModelRegistry.Lease> serving = registry.acquireAsync("m");
+            CompletableFuture<ModelRegistry.Lease> servingOfOther = registry.acquireAsync("other");
+            CompletableFuture<ModelRegistry.Lease> inProcess = CompletableFuture.supplyAsync(
+                    () -> registry.acquire("m@3"), threads);
+            assertFalse(serving.isDone() || servingOfOther.isDone(), "serving versions wait their turn");
+
+            mayLoad.countDown();
+            for (CompletableFuture<ModelRegistry.Lease> f : List.of(two, serving, servingOfOther, inProcess)) {
+                f.get(1, TimeUnit.MINUTES).close();
+            }
+            assertEquals("m@2", two.join().model().id());
+            assertEquals("m@3", inProcess.join().model().id());
+        } finally {
+            threads.shutdown();
         }
     }
 

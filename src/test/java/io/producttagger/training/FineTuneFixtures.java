@@ -128,11 +128,13 @@ public final class FineTuneFixtures {
      * preprocessing, the batching classifier) and returns {right, total}: how many got their folder's label first.
      */
     public static int[] tagFolders(Path zoo, String model, String version, Path dir, String... labels) {
-        try (io.producttagger.model.LoadedModel loaded = io.producttagger.model.LoadedModel.load(
-                        new io.producttagger.model.ModelStore(zoo), model, version);
-                io.producttagger.model.ServingModel serving = new io.producttagger.model.ServingModel(loaded,
+        // the serving model owns the loaded version and frees it when it closes
+        io.producttagger.model.LoadedModel loaded = io.producttagger.model.LoadedModel.load(
+                new io.producttagger.model.ModelStore(zoo), model, version);
+        try (io.producttagger.model.ServingModel serving = new io.producttagger.model.ServingModel(loaded,
                         new io.producttagger.vision.ImageDecoder(io.producttagger.vision.ImageDecoder.DEFAULT_MAX_PIXELS),
-                        new io.producttagger.model.InferencePool.Settings(1, 8, 0, 64), null)) {
+                        new io.producttagger.model.InferencePool.Settings(1, 8, 0, 64),
+                        io.producttagger.model.InferencePool.Observer.NONE)) {
             int right = 0;
             int total = 0;
             for (String label : labels) {

@@ -2,13 +2,13 @@ package io.producttagger.vision;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.producttagger.config.OfflineMode;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.ModelStore;
 import io.producttagger.training.data.FashionMnist;
 import io.producttagger.training.data.LabeledImages;
-import io.producttagger.training.loop.PhotoSetEvaluation;
 import io.producttagger.training.data.PhotoSetGenerator;
+import io.producttagger.training.loop.PhotoSetEvaluation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,7 @@ class PhotoSetAccuracyTest {
     void photosScoreWithinTwoPointsOfRawTensors(@TempDir Path dir) {
         Path zoo = Path.of("model-zoo");
         assertTrue(Files.isDirectory(zoo.resolve("fashion")), "the default model is committed in model-zoo/fashion");
-        OfflineMode.enforce(Path.of("target/djl-cache"));
+        EngineEnvironment.prepare(Path.of("target/djl-cache"));
         LabeledImages raw = FashionMnist.test(Path.of("test-images/fashion-mnist")).head(PHOTOS);
         new PhotoSetGenerator(42).write(raw, PHOTOS, dir);
         ModelStore store = new ModelStore(zoo);

@@ -58,14 +58,28 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
         return SUCCEEDED.equals(state) || FAILED.equals(state) || CANCELLED.equals(state);
     }
 
+    /**
+     * Returns whether a job in this state may move to {@code next}: a queued job starts running, is cancelled
+     * before it starts or fails (a restart ends it); a running job reports progress (stays running), succeeds,
+     * fails or is cancelled; nothing leaves {@code succeeded}, {@code failed} or {@code cancelled}.
+     */
+    public boolean canBecome(String next) {
+        return switch (state) {
+            case QUEUED -> RUNNING.equals(next) || CANCELLED.equals(next) || FAILED.equals(next);
+            case RUNNING -> RUNNING.equals(next) || SUCCEEDED.equals(next) || FAILED.equals(next)
+                    || CANCELLED.equals(next);
+            default -> false;
+        };
+    }
+
     /** Returns a copy in another state with an error message (null for none). */
     public FineTuneJob withState(String newState, String newError, String now) {
         return toBuilder().setState(newState).optError(newError).optUpdated(now).build();
     }
 
-    /** Returns a copy with the given progress. */
+    /** Returns a copy with the given progress, in the same state: a report never starts or revives a job. */
     public FineTuneJob withProgress(FineTune.Progress p, String now) {
-        return toBuilder().setState(RUNNING).optPhase(p.phase()).optEpoch(p.epoch()).optEpochs(p.epochs())
+        return toBuilder().optPhase(p.phase()).optEpoch(p.epoch()).optEpochs(p.epochs())
                 .optStep(p.step()).optStepsPerEpoch(p.stepsPerEpoch())
                 .optLoss(Double.isNaN(p.loss()) ? null : p.loss())
                 .optValidationAccuracy(Double.isNaN(p.validationAccuracy()) ? null : p.validationAccuracy())

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
@@ -19,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,14 +36,21 @@ import org.slf4j.LoggerFactory;
  * The fine-tune job queue: one dedicated trainer thread runs one job at a time (MXNet's OpenMP threads are
  * process-wide, so parallel jobs would only fight over the cores), further jobs wait in a bounded queue.
  *
+ * <p>A job's state changes only as {@link FineTuneJob#canBecome} allows, and each change is one step under the
+ * job's own lock: the state it starts from is checked, the new state stored and its file written, so two
+ * threads (the trainer starting or ending a job, a client cancelling it) never both act on the same old state,
+ * and a progress report never changes the state. A queued job is cancelled on the spot; a running one only
+ * stops, and its run records the end.
+ *
  * <p>Every state change is written atomically to {@code ID.json} in the jobs folder. On start, jobs found
  * {@code queued} or {@code running} there were interrupted by a restart: they are marked {@code failed} and
  * nothing about the serving model changes.
  *
  * <p>A job submitted with an uploaded data set owns its folder under {@code DATA_ROOT/uploads}: when the job
  * ends (succeeded, failed, cancelled) the folder is deleted, unless {@code finetune.keep-uploads}; on start, the
- * folders of recovered jobs go the same way. A folder is kept while a queued or running job's data set, named by
- * path, lies inside it. Data sets named by path are never deleted.
+ * folders of recovered jobs go the same way. A folder is kept while a queued or running job, or one being
+ * submitted, reads inside it ({@link UploadsInUse}): its data set lies in the folder, links to it, or is a manifest
+ * whose folder holds it. Data sets named by path are never deleted.
  */
 public final class FineTuneJobs implements AutoCloseable {
 
@@ -56,18 +64,25 @@ public final class FineTuneJobs implements AutoCloseable {
             .comparing((FineTuneJob j) -> instant(j.created())).reversed().thenComparing(FineTuneJob::id);
 
     private final FineTune fineTune;
+    private final Clock clock;
     private final Path folder;
-    private final UploadFolders uploads;
     private final ThreadPoolExecutor trainer;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private final Map<String, FineTuneJob> jobs = new ConcurrentHashMap<>();
-    private final Map<String, AtomicBoolean> cancels = new ConcurrentHashMap<>();
+    private final Map<String, Slot> jobs = new ConcurrentHashMap<>();
     private final AtomicBoolean closing = new AtomicBoolean();
-    /** The data set of every queued or running job, to keep an upload another job reads by path. */
-    private final Map<String, Path> datasetsInUse = new ConcurrentHashMap<>();
-    /** Uploads whose jobs have ended, waiting until no queued or running job reads them. */
-    private final Set<String> uploadsToDelete = ConcurrentHashMap.newKeySet();
+    private final UploadsInUse inUse;
+
+    /** One job: its latest state, the flag that stops its run, and (itself) the lock its state changes under. */
+    private static final class Slot {
+        final AtomicBoolean cancel = new AtomicBoolean();
+        /** Written only under this slot's lock; read without it. */
+        volatile FineTuneJob job;
+
+        Slot(FineTuneJob job) {
+            this.job = job;
+        }
+    }
 
     /**
      * Opens the queue and recovers the jobs a previous process left.
@@ -78,9 +93,19 @@ public final class FineTuneJobs implements AutoCloseable {
      * @param uploads where uploaded data sets live, and whether they stay after their jobs end
      */
     public FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity, UploadFolders uploads) {
+        this(fineTune, folder, queueCapacity, uploads, Clock.systemUTC());
+    }
+
+    /**
+     * Opens the queue with the clock that stamps every job state. A thread reads it once for each change it makes,
+     * after it has picked the job and before the change is checked and stored, which is where tests stop a thread
+     * to force an interleaving.
+     */
+    FineTuneJobs(FineTune fineTune, Path folder, int queueCapacity, UploadFolders uploads, Clock clock) {
         this.fineTune = fineTune;
+        this.clock = clock;
         this.folder = folder.toAbsolutePath().normalize();
-        this.uploads = uploads;
+        this.inUse = new UploadsInUse(uploads);
         this.trainer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queueCapacity),
                 r -> {
                     Thread t = new Thread(r, "fine-tune");
@@ -115,9 +140,32 @@ public final class FineTuneJobs implements AutoCloseable {
         if (upload != null && !UploadFolders.isId(upload)) {
             throw new IllegalArgumentException("'" + upload + "' is not an upload id");
         }
-        fineTune.validate(request);
         String id = UUID.randomUUID().toString();
-        String now = Instant.now().toString();
+        // before validation reads the data set: from here on no ended job's upload it reads is deleted
+        inUse.use(id, request.dataset());
+        try {
+            fineTune.validate(request);
+            FineTuneJob job = queued(id, request, upload);
+            Slot slot = new Slot(job);
+            write(job); // before anyone can see the job, so no change of state is written over by this first file
+            jobs.put(id, slot);
+            try {
+                trainer.execute(() -> run(slot, request));
+            } catch (RejectedExecutionException e) {
+                jobs.remove(id);
+                deleteQuietly(file(id));
+                throw new TrainingException.QueueFull("the fine-tune queue is full (" + trainer.getQueue().size()
+                        + " waiting, finetune.queue-capacity); retry when a job has finished");
+            }
+            return job;
+        } catch (RuntimeException e) {
+            inUse.release(id, null); // the caller keeps the upload it offered
+            throw e;
+        }
+    }
+
+    /** The state of a job just submitted: what was asked, as clients and the job file show it. */
+    private FineTuneJob queued(String id, FineTuneRequest request, String upload) {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("dataset", request.datasetName());
         described.put("baseModel", request.baseSpec());
@@ -129,24 +177,9 @@ public final class FineTuneJobs implements AutoCloseable {
         described.put("batchSize", request.batchSize());
         described.put("validationFraction", request.validationFraction());
         described.put("color", request.color());
-        FineTuneJob job = FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
-                .optCreated(now).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
+        return FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
+                .optCreated(now()).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
                 .optModel(request.name()).build();
-        AtomicBoolean cancel = new AtomicBoolean();
-        cancels.put(id, cancel);
-        datasetsInUse.put(id, request.dataset().toAbsolutePath().normalize());
-        update(job);
-        try {
-            trainer.execute(() -> run(id, request, cancel));
-        } catch (RejectedExecutionException e) {
-            jobs.remove(id);
-            cancels.remove(id);
-            datasetsInUse.remove(id);
-            deleteQuietly(file(id));
-            throw new TrainingException.QueueFull("the fine-tune queue is full (" + trainer.getQueue().size()
-                    + " waiting, finetune.queue-capacity); retry when a job has finished");
-        }
-        return job;
     }
 
     /**
@@ -155,16 +188,20 @@ public final class FineTuneJobs implements AutoCloseable {
      * @throws TrainingException.UnknownJob when there is no such job
      */
     public FineTuneJob get(String id) {
-        FineTuneJob job = id == null ? null : jobs.get(id);
-        if (job == null) {
-            throw new TrainingException.UnknownJob("no fine-tune job with id '" + id + "'");
-        }
-        return job;
+        return slot(id).job;
     }
 
     /** Returns a job's state if it exists. */
     public Optional<FineTuneJob> find(String id) {
-        return Optional.ofNullable(id == null ? null : jobs.get(id));
+        return Optional.ofNullable(id == null ? null : jobs.get(id)).map(s -> s.job);
+    }
+
+    private Slot slot(String id) {
+        Slot slot = id == null ? null : jobs.get(id);
+        if (slot == null) {
+            throw new TrainingException.UnknownJob("no fine-tune job with id '" + id + "'");
+        }
+        return slot;
     }
 
     /**
@@ -181,96 +218,105 @@ public final class FineTuneJobs implements AutoCloseable {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1, got " + limit);
         }
-        return jobs.values().stream().filter(j -> state == null || state.equals(j.state()))
+        return jobs.values().stream().map(s -> s.job).filter(j -> state == null || state.equals(j.state()))
                 .sorted(NEWEST_FIRST).limit(limit).toList();
     }
 
     /**
      * Cancels a job: a queued one never starts, a running one stops after its current step; nothing is published.
      *
-     * @return the job's state after the request
+     * @return the job's state after the request: {@code cancelled} for a job that was queued, still
+     *     {@code running} for one that runs (its run records the end), unchanged for one that had ended
+     * @throws TrainingException.UnknownJob when there is no such job
      */
     public FineTuneJob cancel(String id) {
-        FineTuneJob job = get(id);
-        AtomicBoolean flag = cancels.get(id);
-        if (flag != null && !job.finished()) {
-            flag.set(true);
-            if (FineTuneJob.QUEUED.equals(job.state())) {
-                update(ended(job.withState(FineTuneJob.CANCELLED, "cancelled before it started", now())));
-            }
-        }
-        return get(id);
+        Slot slot = slot(id);
+        // set first: if the trainer starts the job before the state below changes, its run sees the flag
+        slot.cancel.set(true);
+        String at = now();
+        move(slot, FineTuneJob.QUEUED, j -> j.withState(FineTuneJob.CANCELLED, "cancelled before it started", at),
+                true);
+        return slot.job;
     }
 
-    private void run(String id, FineTuneRequest request, AtomicBoolean cancel) {
-        if (cancel.get() || get(id).finished()) {
+    private void run(Slot slot, FineTuneRequest request) {
+        String id = slot.job.id();
+        String started = now();
+        // a job cancelled while queued stays so; one the shutdown found queued stays queued in its file
+        if (closing.get() || move(slot, FineTuneJob.QUEUED, j -> j.withState(FineTuneJob.RUNNING, null, started),
+                true).isEmpty()) {
             return;
         }
-        update(get(id).withState(FineTuneJob.RUNNING, null, now()));
         try {
             long[] lastWrite = {0};
             FineTune.Outcome outcome = fineTune.run(request, p -> {
-                FineTuneJob next = get(id).withProgress(p, now());
+                String at = now();
                 // the file need not follow every step; clients read memory
                 boolean write = System.nanoTime() - lastWrite[0] > 2_000_000_000L;
                 if (write) {
                     lastWrite[0] = System.nanoTime();
                 }
-                update(next, write);
-            }, cancel::get);
-            update(ended(get(id).withOutcome(outcome, now())));
+                move(slot, FineTuneJob.RUNNING, j -> j.withProgress(p, at), write);
+            }, slot.cancel::get);
+            String succeeded = now();
+            end(slot, j -> j.withOutcome(outcome, succeeded));
             LOG.info("fine-tune {} published {}@{}", id, outcome.manifest().name(), outcome.manifest().version());
         } catch (RuntimeException | Error e) {
-            boolean cancelled = cancel.get() && !closing.get();
+            boolean cancelled = slot.cancel.get() && !closing.get();
             String error = closing.get() ? "interrupted by a shutdown; nothing was published, submit it again"
                     : cancelled ? "cancelled; nothing was published" : message(e);
-            update(ended(get(id).withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, now())));
+            String failed = now();
+            end(slot, j -> j.withState(cancelled ? FineTuneJob.CANCELLED : FineTuneJob.FAILED, error, failed));
             if (!cancelled) {
                 LOG.warn("fine-tune {} failed", id, e);
             }
-        } finally {
-            cancels.remove(id);
         }
     }
 
-    private FineTuneJob update(FineTuneJob job) {
-        return update(job, true);
+    /** Records the end of a running job's run; only the run ends a running job, so the job is still running. */
+    private void end(Slot slot, UnaryOperator<FineTuneJob> end) {
+        if (move(slot, FineTuneJob.RUNNING, end, true).isEmpty()) {
+            LOG.error("fine-tune {} ended its run while {}; its state is left as it is", slot.job.id(),
+                    slot.job.state());
+        }
+    }
+
+    /**
+     * Changes a job's state if it is in {@code from}: the check, the change, letting go of a job that ends and
+     * writing its file are one step under the job's lock, so no other change comes between.
+     *
+     * @param change the new state from the current one; it must be a move {@link FineTuneJob#canBecome} allows
+     * @param persist whether the job file follows (every change but most progress reports)
+     * @return the new state, or empty when the job was not in {@code from} (nothing changed)
+     */
+    private Optional<FineTuneJob> move(Slot slot, String from, UnaryOperator<FineTuneJob> change, boolean persist) {
+        synchronized (slot) {
+            FineTuneJob current = slot.job;
+            if (!current.state().equals(from)) {
+                return Optional.empty();
+            }
+            FineTuneJob next = change.apply(current);
+            if (!current.canBecome(next.state())) {
+                throw new IllegalStateException("fine-tune " + current.id() + " cannot go from " + current.state()
+                        + " to " + next.state());
+            }
+            if (next.finished()) {
+                ended(next);
+            }
+            slot.job = next;
+            if (persist) {
+                write(next);
+            }
+            return Optional.of(next);
+        }
     }
 
     /**
      * Lets go of a job about to be stored in its final state: its upload goes once no other job reads it. This runs
      * before the final state is visible, so whoever sees the job ended sees its upload gone too.
      */
-    private FineTuneJob ended(FineTuneJob job) {
-        datasetsInUse.remove(job.id());
-        if (job.upload() != null && !uploads.keep()) {
-            uploadsToDelete.add(job.upload());
-        }
-        deleteUnusedUploads();
-        return job;
-    }
-
-    private synchronized void deleteUnusedUploads() {
-        for (String upload : List.copyOf(uploadsToDelete)) {
-            if (!UploadFolders.isId(upload)) {
-                LOG.warn("a fine-tune job names upload '{}', which is not an upload id; nothing deleted", upload);
-                uploadsToDelete.remove(upload);
-                continue;
-            }
-            Path uploaded = uploads.folder(upload).toAbsolutePath().normalize();
-            if (datasetsInUse.values().stream().noneMatch(d -> d.startsWith(uploaded))) {
-                uploads.delete(upload);
-                uploadsToDelete.remove(upload);
-            }
-        }
-    }
-
-    private FineTuneJob update(FineTuneJob job, boolean persist) {
-        jobs.put(job.id(), job);
-        if (persist) {
-            write(job);
-        }
-        return job;
+    private void ended(FineTuneJob job) {
+        inUse.release(job.id(), job.upload());
     }
 
     /** Writes a job file atomically: a temporary file in the same folder, then a rename. */
@@ -297,10 +343,9 @@ public final class FineTuneJobs implements AutoCloseable {
                         write(job);
                         LOG.warn("fine-tune {} was {} when the service stopped; marked failed", job.id(), was);
                     }
-                    jobs.put(job.id(), job);
-                    if (job.upload() != null && !uploads.keep()) {
-                        uploadsToDelete.add(job.upload());
-                    }
+                    jobs.put(job.id(), new Slot(job));
+                    // every recovered job has ended by now, and none runs yet: its upload goes
+                    ended(job);
                 } catch (IOException e) {
                     LOG.warn("ignoring unreadable fine-tune job file {}: {}", f, e.getMessage());
                 }
@@ -308,8 +353,6 @@ public final class FineTuneJobs implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the fine-tune jobs folder " + folder, e);
         }
-        // every recovered job has ended by now
-        deleteUnusedUploads();
     }
 
     private Path file(String id) {
@@ -336,15 +379,15 @@ public final class FineTuneJobs implements AutoCloseable {
         }
     }
 
-    private static String now() {
-        return Instant.now().toString();
+    private String now() {
+        return clock.instant().toString();
     }
 
     /** Stops the running job (recorded as failed) and the trainer thread; queued jobs stay queued in their files. */
     @Override
     public void close() {
         closing.set(true);
-        cancels.values().forEach(c -> c.set(true));
+        jobs.values().forEach(s -> s.cancel.set(true));
         trainer.shutdownNow();
         try {
             trainer.awaitTermination(30, TimeUnit.SECONDS);

@@ -7,6 +7,7 @@ import ai.djl.Model;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import io.producttagger.model.Architecture;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
 import io.producttagger.vision.Normalization;
@@ -187,7 +188,7 @@ public final class ModelTraining {
                         + earlierSeconds + " s; trainingSeconds includes them)");
             }
             training.put("engine", "MXNet " + ai.djl.engine.Engine.getEngine("MXNet").getVersion()
-                    + ", MXNET_ENGINE_TYPE=" + System.getenv("MXNET_ENGINE_TYPE") + ", OMP_NUM_THREADS="
+                    + ", MXNET_ENGINE_TYPE=" + EngineEnvironment.engineType() + ", OMP_NUM_THREADS="
                     + System.getenv("OMP_NUM_THREADS"));
             training.put("history", result.epochs().stream().map(e -> e.toHistoryEntry(e.epoch(), "testTop1"))
                     .toList());

@@ -4,7 +4,7 @@ import io.producttagger.training.data.FashionMnist;
 import io.producttagger.training.data.LabeledImages;
 import io.producttagger.training.data.PhotoSetGenerator;
 
-import io.producttagger.config.OfflineMode;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.ModelManifest;
 import io.producttagger.model.ModelStore;
@@ -157,7 +157,7 @@ public final class PhotoSetEvaluation {
      */
     public static void main(String[] args) {
         // The same engine cache as the CLI default (config key engine.cache), so the natives are extracted once.
-        OfflineMode.enforce(Path.of(System.getProperty("user.home"), ".cache", "product-tagger", "djl"));
+        EngineEnvironment.prepare(Path.of(System.getProperty("user.home"), ".cache", "product-tagger", "djl"));
         Path zoo = Path.of("model-zoo");
         String name = "fashion";
         String version = null;

@@ -1,6 +1,6 @@
 package io.producttagger.spark;
 
-import io.producttagger.config.OfflineMode;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.ModelStore;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ final class ExecutorModels {
      */
     static LoadedModel get(ModelLocation location, String engineCache, Map<String, String> hadoopConf) {
         return LOADED.computeIfAbsent(location.zoo() + "|" + location.id(), key -> {
-            OfflineMode.enforce(Path.of(engineCache));
+            EngineEnvironment.prepare(Path.of(engineCache));
             ModelStore store = location.localStore(hadoopConf);
             return LoadedModel.load(store, location.name(), location.version());
         });

@@ -1,8 +1,8 @@
 package io.producttagger.spark;
 
 import io.producttagger.catalog.CatalogException;
-import io.producttagger.config.OfflineMode;
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.ModelException;
 import io.producttagger.model.ModelRef;
 import io.producttagger.model.ModelStore;
@@ -13,10 +13,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code tag-spark INPUT OUTPUT}: tags a folder of images or a manifest as a Spark job, with the same decoding,
@@ -129,7 +129,7 @@ public final class TagSparkCommand implements Callable<Integer> {
         Path file = configFile != null ? configFile
                 : env.containsKey("TAGGER_CONFIG") ? Path.of(env.get("TAGGER_CONFIG")) : null;
         TaggerConfig config = TaggerConfig.load(file, env, settings);
-        OfflineMode.enforce(config.engineCache());
+        EngineEnvironment.prepare(config.engineCache());
         JobOutput.Format fmt = JobOutput.Format.named(format);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -9,14 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.producttagger.CommandRun;
+import io.producttagger.ScoreAgreement;
 import io.producttagger.catalog.CatalogRun;
 import io.producttagger.catalog.CatalogSource;
 import io.producttagger.catalog.InProcessTagger;
 import io.producttagger.catalog.OutputFormat;
 import io.producttagger.catalog.ResultWriter;
-import io.producttagger.config.OfflineMode;
 import io.producttagger.config.TaggerConfig;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.InferencePool;
+import io.producttagger.model.LabelScore;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.training.data.FashionMnist;
 import io.producttagger.training.data.PhotoSetGenerator;
@@ -36,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Spark job on a real local[2] Spark with the real MXNet engine and the committed model, compared with
- * {@code tag} in-process on the same images.
+ * {@code tag} in-process on the same images. The photos are made from Fashion-MNIST, so every run asks for the
+ * clothing model ({@code model.name=fashion}) rather than the general default.
  */
 class TagSparkJobTest {
 
@@ -51,7 +54,7 @@ class TagSparkJobTest {
 
     @BeforeAll
     static void startSpark() {
-        OfflineMode.enforce(ENGINE_CACHE);
+        EngineEnvironment.prepare(ENGINE_CACHE);
         spark = SparkSession.builder().master("local[2]").appName("TagSparkJobTest")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
     }
@@ -62,7 +65,7 @@ class TagSparkJobTest {
     }
 
     private static CommandRun tagSpark(String... args) {
-        List<String> argv = new ArrayList<>(List.of("--set", "engine.cache=" + ENGINE_CACHE,
+        List<String> argv = new ArrayList<>(List.of("--set", "engine.cache=" + ENGINE_CACHE, "--set", "model.name=fashion",
                 "--executor-engine-cache", ENGINE_CACHE.toString()));
         argv.addAll(List.of(args));
         return CommandRun.of(TagSparkCommand.commandLine(), argv);
@@ -86,9 +89,10 @@ class TagSparkJobTest {
         return Files.writeString(dir.resolve("catalog.csv"), csv);
     }
 
-    /** Runs {@code tag} in-process (the CLI's lanes, run and writer) on the manifest; returns top label by id. */
-    private Map<String, String> tagInProcess(Path manifest) throws Exception {
-        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString()));
+    /** Runs {@code tag} in-process (the CLI's lanes, run and writer) on the manifest; returns the labels by id. */
+    private Map<String, List<LabelScore>> tagInProcess(Path manifest, int topK) throws Exception {
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString(),
+                "model.name", "fashion"));
         Path out = dir.resolve("in-process.jsonl");
         // the job's module holds no app (no Vert.x): the registry is built as the job's own consumers of model build it
         try (ModelRegistry registry = new ModelRegistry(new io.producttagger.model.ModelStore(config.modelZoo()),
@@ -97,20 +101,29 @@ class TagSparkJobTest {
             var model = registry.acquire(null).model();
             CatalogSource source = CatalogSource.open(manifest, json);
             InProcessTagger.Settings lanes = new InProcessTagger.Settings(2, config.inference().maxBatch(), 1,
-                    config.server().maxBodyBytes(), 3, 0);
+                    config.server().maxBodyBytes(), topK, 0);
             try (InProcessTagger tagger = new InProcessTagger(model, lanes);
-                    ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, 3, source.extraColumns(),
+                    ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, topK, source.extraColumns(),
                             ResultWriter.Mode.CREATE, json)) {
                 new CatalogRun(tagger, writer, new CatalogRun.Settings(lanes.window(), 5), CatalogRun.Listener.NONE)
                         .run(source);
             }
         }
-        Map<String, String> top = new HashMap<>();
+        Map<String, List<LabelScore>> labels = new HashMap<>();
         for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
             JsonNode row = json.readTree(line);
-            top.put(row.path("id").asText(), row.path("labels").path(0).path("label").asText(null));
+            List<LabelScore> scores = new ArrayList<>();
+            row.path("labels").forEach(l -> scores.add(new LabelScore(l.path("label").asText(),
+                    l.path("score").asDouble())));
+            labels.put(row.path("id").asText(), scores);
         }
-        return top;
+        return labels;
+    }
+
+    /** Returns a Spark output row's labels. */
+    private static List<LabelScore> labels(Row row) {
+        List<Row> labels = row.getList(row.fieldIndex("labels"));
+        return labels.stream().map(l -> new LabelScore(l.getString(0), l.getDouble(1))).toList();
     }
 
     @Test
@@ -129,7 +142,7 @@ class TagSparkJobTest {
         List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
         assertEquals(42, rows.size(), "one row per manifest row");
         assertEquals(42, rows.stream().map(row -> row.getString(row.fieldIndex("id"))).distinct().count());
-        Map<String, String> expected = tagInProcess(manifest);
+        Map<String, List<LabelScore>> expected = tagInProcess(manifest, 3);
         for (Row row : rows) {
             String id = row.getString(row.fieldIndex("id"));
             String error = row.getString(row.fieldIndex("error"));
@@ -144,7 +157,8 @@ class TagSparkJobTest {
             assertNull(error, id);
             assertEquals(3, labels.size(), id);
             assertEquals("fashion", row.getString(row.fieldIndex("model")));
-            assertEquals(expected.get(id), labels.get(0).getString(0), "same top label as tag in-process for " + id);
+            assertEquals(List.of(), ScoreAgreement.disagreements(id, expected.get(id), labels(row)),
+                    "the same labels and scores as tag in-process");
             assertTrue(labels.get(0).getDouble(1) >= labels.get(1).getDouble(1), "best label first");
         }
         Row broken = rows.stream().filter(row -> row.getString(0).equals("item-broken")).findFirst().orElseThrow();
@@ -153,6 +167,31 @@ class TagSparkJobTest {
         Row missing = rows.stream().filter(row -> row.getString(0).equals("item-missing")).findFirst().orElseThrow();
         assertTrue(missing.getString(missing.fieldIndex("error")).startsWith("file not found"),
                 missing.getString(missing.fieldIndex("error")));
+    }
+
+    /**
+     * A few hundred photos through the job on local[2] (two tasks starting on a freshly loaded model at once, in
+     * batches of the job's size) and through {@code tag} in this JVM: every label's score agrees by
+     * {@link ScoreAgreement}, not only the top label.
+     */
+    @Test
+    void aFewHundredPhotosGetTheScoresTagGivesInTheSameJvm() throws Exception {
+        Path manifest = manifest(240);
+        Path out = dir.resolve("many.parquet");
+
+        CommandRun r = tagSpark("--master", "local[2]", "--top-k", "10", "--images-per-partition", "60",
+                manifest.toString(), out.toString());
+
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+        assertEquals(240, rows.size());
+        Map<String, List<LabelScore>> expected = tagInProcess(manifest, 10);
+        List<String> wrong = new ArrayList<>();
+        for (Row row : rows) {
+            String id = row.getString(row.fieldIndex("id"));
+            wrong.addAll(ScoreAgreement.disagreements(id, expected.get(id), labels(row)));
+        }
+        assertEquals(List.of(), wrong, "Spark against tag in-process");
     }
 
     @Test

@@ -15,7 +15,9 @@ import io.producttagger.model.ModelStore;
 import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,9 +32,13 @@ class FineTuneJobsTest {
     }
 
     private FineTuneJobs jobs(Path zoo, Path folder, boolean keepUploads) {
+        return jobs(zoo, folder, keepUploads, Clock.systemUTC());
+    }
+
+    private FineTuneJobs jobs(Path zoo, Path folder, boolean keepUploads, Clock clock) {
         TestSupport.offline();
         return new FineTuneJobs(new FineTune(new ModelStore(zoo), new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), 1),
-                folder, 4, new UploadFolders(new DataRoot(tmp.resolve("data")), keepUploads));
+                folder, 4, new UploadFolders(new DataRoot(tmp.resolve("data")), keepUploads), clock);
     }
 
     /** A request that trains long enough to be cancelled while running. */
@@ -104,6 +110,82 @@ class FineTuneJobsTest {
         assertTrue(Files.isDirectory(photos.resolve("bags")));
     }
 
+    /**
+     * Where a cancel that raced the start of a job left it: the trainer had decided to run the job and the cancel
+     * had read it queued before either stored anything; the trainer stored first and is now stopped inside the
+     * job's first progress report, about to read the data set.
+     *
+     * @param answered what the cancel returned
+     * @param afterCancel the job's state once the cancel had returned
+     * @param inProgress the gate the trainer waits at
+     */
+    private record RacedCancel(String id, FineTuneJob answered, FineTuneJob afterCancel, GateClock.Gate inProgress) {}
+
+    private static RacedCancel cancelRacingTheStart(GateClock clock, FineTuneJobs jobs, FineTuneRequest request,
+            String upload) throws InterruptedException {
+        GateClock.Gate starting = clock.parkNext(GateClock.TRAINER);
+        String id = jobs.submit(request, upload).id();
+        starting.awaitParked();
+        AtomicReference<FineTuneJob> answered = new AtomicReference<>();
+        Thread canceller = new Thread(() -> answered.set(jobs.cancel(id)), "canceller");
+        GateClock.Gate cancelling = clock.parkNext(t -> t == canceller);
+        canceller.start();
+        cancelling.awaitParked();
+        GateClock.Gate inProgress = clock.parkNext(GateClock.TRAINER);
+        starting.release();
+        inProgress.awaitParked();
+        cancelling.release();
+        canceller.join();
+        return new RacedCancel(id, answered.get(), jobs.get(id), inProgress);
+    }
+
+    @Test
+    void cancelRacingTheStartOfAJobNeitherOverwritesItsStateNorDeletesTheUploadItReads() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path uploaded = upload("raced");
+        GateClock clock = new GateClock();
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"), false, clock)) {
+            RacedCancel raced = cancelRacingTheStart(clock, jobs, slow(uploaded, "uploads/raced"), "raced");
+            try {
+                assertEquals(FineTuneJob.RUNNING, raced.afterCancel().state(), "the job started before the cancel "
+                        + "could store anything: it runs until its run sees the cancel");
+                assertEquals(FineTuneJob.RUNNING, raced.answered().state(), "the cancel answers what it left");
+                assertTrue(Files.readString(tmp.resolve("jobs").resolve(raced.id() + ".json")).contains("\"running\""),
+                        "the job file says running too");
+                assertTrue(Files.isDirectory(uploaded), "the running job is about to read its upload");
+            } finally {
+                raced.inProgress().release();
+            }
+            awaitFinished(jobs, raced.id());
+            FineTuneJob ended = jobs.get(raced.id());
+            assertEquals(FineTuneJob.CANCELLED, ended.state(), ended.toString());
+            assertEquals("cancelled; nothing was published", ended.error());
+            assertTrue(!Files.exists(uploaded), "the upload is gone once its job has ended");
+        }
+        assertTrue(!Files.exists(zoo.resolve("slow")), "nothing published");
+    }
+
+    @Test
+    void progressReportedAfterACancelLeavesTheStateTheCancelLeft() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        GateClock clock = new GateClock();
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"), false, clock)) {
+            RacedCancel raced = cancelRacingTheStart(clock, jobs, slow(photos, "photos"), null);
+            // the trainer's next stop comes after it stored the progress report it was stopped in
+            GateClock.Gate afterProgress = clock.parkNext(GateClock.TRAINER);
+            raced.inProgress().release();
+            afterProgress.awaitParked();
+            String afterReport = jobs.get(raced.id()).state();
+            afterProgress.release();
+            assertEquals(raced.afterCancel().state(), afterReport, "a progress report changed the state a cancel "
+                    + "had left");
+            awaitFinished(jobs, raced.id());
+            assertEquals(FineTuneJob.CANCELLED, jobs.get(raced.id()).state());
+        }
+    }
+
     @Test
     void keepUploadsKeepsTheFolderUntilARestartWithoutIt() throws Exception {
         Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
@@ -166,6 +248,68 @@ class FineTuneJobsTest {
             assertTrue(!Files.exists(shared), "gone once no job reads it");
             jobs.cancel(first.id());
         }
+    }
+
+    @Test
+    void uploadIsKeptWhileASubmissionThatReadsItIsUnderWay() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path shared = upload("shared");
+        GateClock clock = new GateClock();
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"), false, clock)) {
+            FineTuneJob first = jobs.submit(slow(photos, "photos"));
+            FineTuneJob owner = jobs.submit(quick(shared, "owner"), "shared");
+            AtomicReference<FineTuneJob> reader = new AtomicReference<>();
+            Thread submitter = new Thread(() -> reader.set(jobs.submit(quick(shared, "reader"))), "submitter");
+            // the submission stamps its job once it has checked the request against the upload's images
+            GateClock.Gate submitting = clock.parkNext(t -> t == submitter);
+            submitter.start();
+            submitting.awaitParked();
+            boolean keptWhileSubmitting;
+            try {
+                jobs.cancel(owner.id());
+                keptWhileSubmitting = Files.isDirectory(shared);
+            } finally {
+                submitting.release();
+                submitter.join();
+            }
+            assertTrue(keptWhileSubmitting, "the owner ended while a submission that reads its upload was under way");
+            assertEquals(FineTuneJob.QUEUED, jobs.get(reader.get().id()).state());
+            jobs.cancel(reader.get().id());
+            assertTrue(!Files.exists(shared), "gone once no job reads it");
+            jobs.cancel(first.id());
+        }
+    }
+
+    @Test
+    void uploadReadThroughAManifestOrALinkIsKeptUntilThoseJobsEnd() throws Exception {
+        Path zoo = FineTuneFixtures.zooWithFashion(tmp.resolve("zoo"));
+        Path photos = FineTuneFixtures.photoSet(tmp.resolve("data/photos"), 10);
+        Path shared = upload("shared");
+        StringBuilder lines = new StringBuilder("path,label\n");
+        try (var files = Files.walk(shared)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                lines.append(tmp.resolve("data").relativize(f)).append(',').append(f.getParent().getFileName())
+                        .append('\n');
+            }
+        }
+        Path manifest = Files.writeString(tmp.resolve("data/shared.csv"), lines);
+        Path link = Files.createSymbolicLink(tmp.resolve("data/linked"), shared);
+        try (FineTuneJobs jobs = jobs(zoo, tmp.resolve("jobs"))) {
+            FineTuneJob first = jobs.submit(slow(photos, "photos"));
+            FineTuneJob owner = jobs.submit(quick(shared, "owner"), "shared");
+            FineTuneJob byManifest = jobs.submit(quick(manifest, "manifest"));
+            FineTuneJob byLink = jobs.submit(quick(link, "linked"));
+            jobs.cancel(owner.id());
+            assertTrue(Files.isDirectory(shared), "a queued job's manifest names images in it");
+            jobs.cancel(byManifest.id());
+            assertTrue(Files.isDirectory(shared), "a queued job reads it through a link");
+            jobs.cancel(byLink.id());
+            assertTrue(!Files.exists(shared), "gone once no job reads it");
+            jobs.cancel(first.id());
+        }
+        assertTrue(Files.isRegularFile(manifest) && Files.isDirectory(photos.resolve("bags")),
+                "data sets named by path stay");
     }
 
     @Test
