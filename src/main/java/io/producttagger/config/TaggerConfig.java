@@ -267,7 +267,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.threads", "1", "OpenMP threads a fine-tune trains with (API jobs and train --base); "
                     + "serving keeps OMP_NUM_THREADS"),
             new Key("finetune.base-model", "mobilenetv2-imagenet-backbone", "model (NAME or NAME@VERSION) a fine-tune "
-                    + "without baseModel starts from: the pretrained ImageNet backbone (mobilenetv3-coco is the COCO one)"),
+                    + "without baseModel starts from: the pretrained ImageNet backbone (mobilenetv3-coco is the COCO "
+                    + "one)"),
             new Key("finetune.head-only-epochs", "3", "epochs a fine-tune without headOnlyEpochs trains only the new "
                     + "head (backbone frozen)"),
             new Key("finetune.epochs", "20", "whole-network epochs a fine-tune without epochs trains after the "

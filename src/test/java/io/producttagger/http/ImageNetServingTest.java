@@ -103,9 +103,10 @@ class ImageNetServingTest {
         assertEquals(202, started.statusCode(), started.body());
         String status = new JsonObject(started.body()).getString("status");
         JsonObject job = new JsonObject(admin(status, null).body());
-        for (long deadline = System.nanoTime() + 180_000_000_000L; List.of("queued", "running").contains(
-                job.getString("state")) && System.nanoTime() < deadline; job = new JsonObject(admin(status, null).body())) {
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (List.of("queued", "running").contains(job.getString("state")) && System.nanoTime() < deadline) {
             Thread.sleep(200);
+            job = new JsonObject(admin(status, null).body());
         }
         assertEquals("succeeded", job.getString("state"), job.encodePrettily());
         assertEquals(FineTuneFixtures.BACKBONE, job.getJsonObject("request").getString("baseModel"));

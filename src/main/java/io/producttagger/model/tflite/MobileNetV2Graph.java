@@ -41,8 +41,8 @@ public final class MobileNetV2Graph {
      * @param layers the weights of the stem, blocks and last convolution, in the block's order
      * @param classifier the weights of the classification layer ({@code [classes, features]})
      * @param inputSize the side of the square input the file declares
-     * @param inputScale the scale of the input's quantisation: the network sees {@code inputScale * (p - inputZeroPoint)}
-     *     for a pixel value {@code p} in 0..255
+     * @param inputScale the scale of the input's quantisation: the network sees
+     *     {@code inputScale * (p - inputZeroPoint)} for a pixel value {@code p} in 0..255
      * @param inputZeroPoint the zero point of the input's quantisation, as a 0..255 pixel value
      * @param lastNode the name of the tensor the features end in (before pooling)
      */
@@ -297,7 +297,8 @@ public final class MobileNetV2Graph {
         TfliteFile.Tensor w = file.tensor(op.inputs()[1]);
         if (w.shape().length != rank || w.data() == null) {
             throw refuse(describe(op) + " has weights " + w.shortName() + " of shape " + Arrays.toString(w.shape())
-                    + (w.data() == null ? " computed at run time" : "") + "; expected constant weights of rank " + rank);
+                    + (w.data() == null ? " computed at run time" : "") + "; expected constant weights of rank "
+                    + rank);
         }
         return w;
     }

@@ -243,7 +243,8 @@ public final class TfliteFile {
         for (FlatTable code : model.tables(1)) {
             // OperatorCode: deprecated_builtin_code 0 (byte), custom_code 1, version 2, builtin_code 3 (int)
             int builtin = Math.max(code.byteField(0, 0), code.intField(3, 0));
-            codes.add(builtin == 32 ? "CUSTOM:" + code.string(1) : OPERATORS.getOrDefault(builtin, "BUILTIN_" + builtin));
+            codes.add(builtin == 32 ? "CUSTOM:" + code.string(1)
+                    : OPERATORS.getOrDefault(builtin, "BUILTIN_" + builtin));
         }
         List<ByteBuffer> buffers = new ArrayList<>();
         for (FlatTable buffer : model.tables(4)) {

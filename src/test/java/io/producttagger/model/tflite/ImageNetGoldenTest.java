@@ -134,7 +134,8 @@ class ImageNetGoldenTest {
                             worst, scale, worst / scale);
                     assertTrue(scale > 1, what + ": golden activations are not trivial");
                     assertTrue(worst <= DEPTH_TOLERANCE * scale, what + ": largest difference " + worst
-                            + " against a largest magnitude of " + scale + " (tolerance " + DEPTH_TOLERANCE + " of it)");
+                            + " against a largest magnitude of " + scale + " (tolerance " + DEPTH_TOLERANCE
+                            + " of it)");
                     compared++;
                 }
             }
