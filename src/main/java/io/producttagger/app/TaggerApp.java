@@ -15,6 +15,7 @@ import io.producttagger.http.ListenerVerticle;
 import io.producttagger.http.ModelRoutes;
 import io.producttagger.http.OpsRoutes;
 import io.producttagger.http.TaggerMetrics;
+import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
@@ -160,8 +161,10 @@ public final class TaggerApp implements Components {
                     + "TAGGER_ADMIN_TOKEN (admin.token), or disable it with admin.enabled=false"));
         }
         TaggerConfig.Engine engine = config.engine();
-        LOG.info("MXNet engine: {} (read from the environment when the natives load; the engine type is "
-                + "enforced, see README)", engine.describe());
+        LOG.info("MXNet engine: {}, OMP_WAIT_POLICY={} (read from the environment when the natives load; the "
+                + "engine type is enforced, the wait policy defaults to PASSIVE, see README)", engine.describe(),
+                EngineEnvironment.waitPolicy().isEmpty() ? "(unset)"
+                        : EngineEnvironment.waitPolicy());
         engine.warning(Runtime.getRuntime().availableProcessors(), config.inference().workers())
                 .ifPresent(LOG::warn);
         vertx = Vertx.vertx();

@@ -52,8 +52,8 @@ final class BenchCommand implements Callable<Integer> {
         ModelManifest.InputSpec in = store.manifest(name, version).input();
         int per = in.channels() * in.width() * in.height();
         Random random = new Random(1);
-        out.printf("model %s@%s  MXNET_ENGINE_TYPE=%s OMP_NUM_THREADS=%s%n", name, version,
-                EngineEnvironment.engineType(), System.getenv("OMP_NUM_THREADS"));
+        out.printf("model %s@%s  MXNET_ENGINE_TYPE=%s OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s%n", name, version,
+                EngineEnvironment.engineType(), System.getenv("OMP_NUM_THREADS"), EngineEnvironment.waitPolicy());
         try (LoadedModel loaded = LoadedModel.load(store, name, version); LoadedModel.Scorer scorer = loaded.newScorer()) {
             for (int batch : batches) {
                 float[] x = new float[batch * per];

@@ -24,10 +24,24 @@ import java.util.Optional;
  * and executors call {@link #prepare} before they touch DJL; a {@code local[*]} Spark run, whose executor is the
  * driver's JVM and never sees {@code spark.executorEnv}, is covered the same way. The process environment is the
  * one piece of global state, so this class holds no state of its own.
+ *
+ * <p>It also sets the OpenMP wait policy ({@code OMP_WAIT_POLICY}, default {@link #DEFAULT_WAIT_POLICY}) before
+ * MXNet's OpenMP runtime loads, a speed setting that the environment overrides.
  */
 public final class EngineEnvironment {
 
     private static final String ENGINE_TYPE = "MXNET_ENGINE_TYPE";
+
+    /** How OpenMP threads wait at a barrier; read by the OpenMP runtime (libgomp) once, when it loads. */
+    static final String WAIT_POLICY = "OMP_WAIT_POLICY";
+
+    /**
+     * The wait policy set when the environment names none: sleeping at once instead of spinning. MXNet's libgomp
+     * otherwise spins a waiting thread for about 300,000 rounds at every barrier; with another process on one of
+     * the two cores an operator's barrier waits for a descheduled thread while its partner burns the other core,
+     * and OMP=2 inference fell to seconds per image (README, Performance, for the measured figures).
+     */
+    static final String DEFAULT_WAIT_POLICY = "PASSIVE";
 
     private EngineEnvironment() {}
 
@@ -46,6 +60,7 @@ public final class EngineEnvironment {
         TaggerConfig.Engine.refusal(set).ifPresent(message -> {
             throw new ConfigException(message);
         });
+        setWaitPolicy(c);
         if (!set.isEmpty()) {
             return;
         }
@@ -61,6 +76,29 @@ public final class EngineEnvironment {
             throw new ConfigException("could not set " + ENGINE_TYPE + " in the process environment: set "
                     + ENGINE_TYPE + "=" + TaggerConfig.Engine.REQUIRED_TYPE + " before starting");
         }
+    }
+
+    /**
+     * Sets {@code OMP_WAIT_POLICY} to {@link #DEFAULT_WAIT_POLICY} in the C environment when it is unset and no
+     * OpenMP runtime is loaded yet (the runtime reads it once, at load); a value in the environment is kept, so
+     * {@code OMP_WAIT_POLICY=active} overrides it.
+     */
+    private static void setWaitPolicy(NativeLibrary c) {
+        String policy = (String) c.getFunction("getenv").invoke(String.class, new Object[] {WAIT_POLICY});
+        if (policy != null && !policy.isBlank() || mapped("/libgomp.so", "/libiomp5.so").isPresent()) {
+            return;
+        }
+        c.getFunction("setenv").invokeInt(new Object[] {WAIT_POLICY, DEFAULT_WAIT_POLICY, 1});
+    }
+
+    /**
+     * Returns the OpenMP wait policy the runtime reads when it loads: the C environment's value, or empty when
+     * unset.
+     */
+    public static String waitPolicy() {
+        String policy = (String) NativeLibrary.getInstance("c").getFunction("getenv")
+                .invoke(String.class, new Object[] {WAIT_POLICY});
+        return policy == null ? "" : policy.trim();
     }
 
     /** Returns the engine type MXNet reads when it starts: the C environment's value, or empty when unset. */

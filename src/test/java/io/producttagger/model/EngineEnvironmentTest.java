@@ -34,6 +34,7 @@ class EngineEnvironmentTest {
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("MXNET_ENGINE_TYPE");
+        builder.environment().remove("OMP_WAIT_POLICY");
         builder.environment().putAll(env);
         Process process = builder.start();
         byte[] output = process.getInputStream().readAllBytes();
@@ -55,6 +56,20 @@ class EngineEnvironmentTest {
         assertTrue(child.output().contains("engine type after load: NaiveEngine"), child.output());
         assertTrue(child.output().contains("MXNet start using engine: NaiveEngine"), "MXNet's own word: "
                 + child.output());
+    }
+
+    @Test
+    void anUnsetWaitPolicyIsPassiveBeforeOpenMpLoads() throws Exception {
+        Child child = run(Map.of(), LoadsAfterPrepare.class.getName());
+        assertEquals(0, child.exit(), child.output());
+        assertTrue(child.output().contains("wait policy after load: PASSIVE"), child.output());
+    }
+
+    @Test
+    void aWaitPolicyInTheEnvironmentIsKept() throws Exception {
+        Child child = run(Map.of("OMP_WAIT_POLICY", "active"), LoadsAfterPrepare.class.getName());
+        assertEquals(0, child.exit(), child.output());
+        assertTrue(child.output().contains("wait policy after load: active"), child.output());
     }
 
     @Test
@@ -81,6 +96,7 @@ class EngineEnvironmentTest {
             EngineEnvironment.prepare(CACHE);
             Engine.getEngine("MXNet");
             System.out.println("engine type after load: " + EngineEnvironment.engineType());
+            System.out.println("wait policy after load: " + EngineEnvironment.waitPolicy());
         }
     }
 
