@@ -8,6 +8,7 @@ import io.producttagger.http.AdminConsoleRoutes;
 import io.producttagger.http.AdminModelRoutes;
 import io.producttagger.http.AdminOpenApiRoutes;
 import io.producttagger.http.ClassifyRoutes;
+import io.producttagger.http.EmbedRoutes;
 import io.producttagger.http.ConsoleRoutes;
 import io.producttagger.http.FineTuneRoutes;
 import io.producttagger.http.HealthRoutes;
@@ -177,7 +178,8 @@ public final class TaggerApp implements Components {
                 .optCompression(true).optMetrics(metrics).optGraceSeconds(30)
                 .addRoutes(new ConsoleRoutes(), new HealthRoutes(this::isReady),
                         new ModelRoutes(registry, decodePool),
-                        new ClassifyRoutes(config, registry, metrics, decodePool), new OpsRoutes(metrics))
+                        new ClassifyRoutes(config, registry, metrics, decodePool),
+                        new EmbedRoutes(config, registry, decodePool), new OpsRoutes(metrics))
                 .build();
         Future<String> deployed = Future.succeededFuture("");
         if (admin.enabled()) {
