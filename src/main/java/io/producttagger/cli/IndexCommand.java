@@ -12,7 +12,6 @@ import io.producttagger.model.ServingModel;
 import io.producttagger.vision.VisionException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -97,7 +96,7 @@ final class IndexCommand implements Callable<Integer> {
                         continue;
                     }
                     try {
-                        tensors.add(embedder.prepare(read(item, maxBytes)));
+                        tensors.add(embedder.prepare(CatalogFiles.read(item, maxBytes)));
                         batch.add(item);
                     } catch (VisionException | IOException | CatalogException e) {
                         failures.add(item.id() + " (" + item.path() + "): " + e.getMessage());
@@ -150,17 +149,5 @@ final class IndexCommand implements Callable<Integer> {
         }
         int n = batch.size();
         return n;
-    }
-
-    private static byte[] read(CatalogItem item, long maxBytes) throws IOException {
-        if (item.problem() != null) {
-            throw new IOException(item.problem());
-        }
-        long size = Files.size(item.file());
-        if (size > maxBytes) {
-            throw new IOException("the file is " + size + " bytes; the limit is " + maxBytes
-                    + " (server.max-body-bytes)");
-        }
-        return Files.readAllBytes(item.file());
     }
 }
