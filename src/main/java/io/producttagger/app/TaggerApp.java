@@ -8,6 +8,9 @@ import io.producttagger.http.AdminConsoleRoutes;
 import io.producttagger.http.AdminModelRoutes;
 import io.producttagger.http.AdminOpenApiRoutes;
 import io.producttagger.http.ClassifyRoutes;
+import io.producttagger.http.EmbedRoutes;
+import io.producttagger.http.SimilarRoutes;
+import io.producttagger.index.IndexStore;
 import io.producttagger.http.ConsoleRoutes;
 import io.producttagger.http.FineTuneRoutes;
 import io.producttagger.http.HealthRoutes;
@@ -50,6 +53,7 @@ public final class TaggerApp implements Components {
     private final ImageDecoder decoder;
     private final TaggerMetrics metrics;
     private final ModelRegistry registry;
+    private final IndexStore indexes;
     private final AtomicBoolean ready = new AtomicBoolean();
     private FineTuneService fineTunes;
     private Vertx vertx;
@@ -68,6 +72,7 @@ public final class TaggerApp implements Components {
         this.decoder = new ImageDecoder(config.vision().maxPixels());
         this.metrics = new TaggerMetrics();
         this.registry = new ModelRegistry(store, config, decoder, metrics.classifierObserver());
+        this.indexes = new IndexStore(config.indexDir());
     }
 
     /**
@@ -105,6 +110,11 @@ public final class TaggerApp implements Components {
     @Override
     public ModelRegistry registry() {
         return registry;
+    }
+
+    @Override
+    public IndexStore indexes() {
+        return indexes;
     }
 
     @Override
@@ -180,7 +190,9 @@ public final class TaggerApp implements Components {
                 .optCompression(true).optMetrics(metrics).optGraceSeconds(30)
                 .addRoutes(new ConsoleRoutes(), new HealthRoutes(this::isReady),
                         new ModelRoutes(registry, decodePool),
-                        new ClassifyRoutes(config, registry, metrics, decodePool), new OpsRoutes(metrics))
+                        new ClassifyRoutes(config, registry, metrics, decodePool),
+                        new EmbedRoutes(config, registry, decodePool),
+                        new SimilarRoutes(config, registry, indexes, decodePool), new OpsRoutes(metrics))
                 .build();
         Future<String> deployed = Future.succeededFuture("");
         if (admin.enabled()) {
@@ -250,6 +262,7 @@ public final class TaggerApp implements Components {
             // callback chained to it, have stopped
             await(vertx.close(), 30, "close Vert.x");
         }
+        indexes.close();
         registry.close();
     }
 

@@ -1,5 +1,6 @@
 package io.producttagger.cli;
 
+import io.producttagger.index.IndexStore;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
@@ -25,6 +26,9 @@ public interface Components extends AutoCloseable {
 
     /** Returns the registry of loaded model versions (nothing loads until a version is acquired). */
     ModelRegistry registry();
+
+    /** Returns the vector indexes under {@code index.dir} (for {@code index}). */
+    IndexStore indexes();
 
     /** Returns a fine-tune runner over the store (for {@code train --base}). */
     FineTune fineTune();

@@ -29,10 +29,11 @@ import java.util.TreeMap;
  * @param vision decoding limits
  * @param admin the authenticated admin listener
  * @param fineTune fine-tune jobs
+ * @param indexDir folder of the vector indexes ({@code index.dir}), one subfolder per index
  * @param engine the MXNet engine's thread settings, read from their own environment variables
  */
 public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server server, Inference inference,
-        Vision vision, Admin admin, FineTune fineTune, Engine engine) {
+        Vision vision, Admin admin, FineTune fineTune, Path indexDir, Engine engine) {
 
     /**
      * The MXNet engine's settings. The natives read them from the C environment when they load, before any
@@ -257,6 +258,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("admin.body-idle-timeout-ms", "30000", "longest an admin request body (an archive upload) may "
                     + "stop arriving (then 408)"),
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
+            new Key("index.dir", "", "folder of the vector indexes (similar-product search), one subfolder per "
+                    + "index (empty = FINETUNE_DATA_ROOT/indexes)"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
             new Key("finetune.min-images-per-label", "10", "fewest images a fine-tune label may have"),
@@ -383,6 +386,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             (int) number("finetune.patience", 1, 1_000_000),
                             number("finetune.seed", Long.MIN_VALUE, Long.MAX_VALUE),
                             bool("finetune.color")),
+                    values.get("index.dir").isEmpty() ? Path.of(text("finetune.data-root")).resolve("indexes")
+                            : Path.of(values.get("index.dir")),
                     engine);
         }
 

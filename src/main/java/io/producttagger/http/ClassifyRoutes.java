@@ -14,7 +14,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * {@code POST /v1/classify}: one image as the raw body, or several as {@code multipart/form-data} parts, each
@@ -41,33 +40,10 @@ public final class ClassifyRoutes implements RouteProvider {
     @Override
     public void addRoutes(Router router) {
         router.post("/v1/classify")
-                .handler(new BodyIsRaw())
+                .handler(new ImageRequest.BodyIsRaw())
                 // no uploads directory: multipart bodies are parsed here, in memory, within the body limit
                 .handler(BodyHandler.create(false).setBodyLimit(config.server().maxBodyBytes()))
                 .handler(this::classify);
-    }
-
-    /** The request's own Content-Type, kept before {@link BodyIsRaw} hides it from the body handler. */
-    private static final String CONTENT_TYPE = "classify.contentType";
-
-    /**
-     * Makes the body handler collect every body as raw bytes: multipart bodies are parsed by
-     * {@link MultipartBody} (Netty's decoder failed on malformed ones and spooled parts to disk), and an
-     * {@code application/x-www-form-urlencoded} body is raw image bytes, since that is what
-     * {@code curl --data-binary @photo.jpg} sends without {@code -H Content-Type} and this endpoint takes no
-     * url-encoded forms. A platform handler, because it must run before the body handler looks at the type.
-     */
-    private static final class BodyIsRaw implements io.vertx.ext.web.handler.PlatformHandler {
-        @Override
-        public void handle(RoutingContext ctx) {
-            String type = ctx.request().getHeader("Content-Type");
-            ctx.put(CONTENT_TYPE, type);
-            String media = mediaType(type);
-            if (media.equals("application/x-www-form-urlencoded") || media.startsWith("multipart/")) {
-                ctx.request().headers().set("Content-Type", "application/octet-stream");
-            }
-            ctx.next();
-        }
     }
 
     /** The request's options, from query parameters and (for multipart) form fields. */
@@ -112,36 +88,11 @@ public final class ClassifyRoutes implements RouteProvider {
         }
     }
 
-    private record Input(String name, byte[] bytes) {}
-
     private void classify(RoutingContext ctx) {
-        String contentType = ctx.get(CONTENT_TYPE);
-        String type = mediaType(contentType);
-        byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        List<Input> inputs = new ArrayList<>();
-        boolean multipart = type.equals("multipart/form-data");
-        java.util.Map<String, String> fields = java.util.Map.of();
-        if (multipart) {
-            MultipartBody parts = MultipartBody.parse(contentType, body, config.server().maxImages());
-            if (parts.files().isEmpty()) {
-                throw HttpProblem.badRequest("the multipart request holds no file parts; send each image as a "
-                        + "file part");
-            }
-            for (MultipartBody.Part f : parts.files()) {
-                inputs.add(new Input(f.fileName().isBlank() ? f.name() : f.fileName(), f.content()));
-            }
-            fields = parts.fields();
-        } else if (type.startsWith("image/") || type.equals("application/octet-stream")
-                || type.equals("application/x-www-form-urlencoded")) {
-            if (body.length == 0) {
-                throw HttpProblem.badRequest("the request body is empty; send the image bytes as the body");
-            }
-            inputs.add(new Input("body", body));
-        } else {
-            throw new HttpProblem(415, "Content-Type '" + (type.isEmpty() ? "(none)" : type)
-                    + "' is not supported; send one image as image/* (or application/octet-stream) or several "
-                    + "as multipart/form-data");
-        }
+        ImageRequest request = ImageRequest.of(ctx, config.server().maxImages());
+        List<ImageRequest.Input> inputs = request.inputs();
+        boolean multipart = request.multipart();
+        java.util.Map<String, String> fields = request.fields();
         Options options = Options.parse(ctx.queryParams(), fields, config.inference().topK());
         // the decode thread only reads the pointer file's time: a version that must load loads on the registry's
         // own pool while the request waits on the stage, holding no thread
@@ -150,7 +101,7 @@ public final class ClassifyRoutes implements RouteProvider {
                 .compose(lease -> {
                     ServingModel model = lease.model();
                     List<Future<JsonObject>> results = new ArrayList<>();
-                    for (Input in : inputs) {
+                    for (ImageRequest.Input in : inputs) {
                         results.add(tag(ctx, model, in, options, multipart));
                     }
                     // the version stays loaded until every image of the request is done with it
@@ -163,7 +114,7 @@ public final class ClassifyRoutes implements RouteProvider {
                 .onFailure(ctx::fail);
     }
 
-    private Future<JsonObject> tag(RoutingContext ctx, ServingModel model, Input in, Options options,
+    private Future<JsonObject> tag(RoutingContext ctx, ServingModel model, ImageRequest.Input in, Options options,
             boolean multipart) {
         Future<JsonObject> result = decodePool.executeBlocking(() -> model.preprocess(in.bytes()), false)
                 .compose(p -> Future.fromCompletionStage(model.infer(p, options.topK(), options.threshold()),
@@ -213,13 +164,5 @@ public final class ClassifyRoutes implements RouteProvider {
     private static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
-    }
-
-    private static String mediaType(String header) {
-        if (header == null) {
-            return "";
-        }
-        int semi = header.indexOf(';');
-        return (semi < 0 ? header : header.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
     }
 }

@@ -89,6 +89,15 @@ record Problem(int status, String reason, String title, String detail) {
         if (t instanceof ModelException.UnknownModel) {
             return new Problem(404, "unknown_model", "Unknown model", t.getMessage());
         }
+        if (t instanceof io.producttagger.index.IndexException.InvalidName) {
+            return new Problem(400, "invalid_index_name", "Invalid index name", t.getMessage());
+        }
+        if (t instanceof io.producttagger.index.IndexException.UnknownIndex) {
+            return new Problem(404, "unknown_index", "Unknown index", t.getMessage());
+        }
+        if (t instanceof io.producttagger.index.IndexException.ModelMismatch) {
+            return new Problem(409, "index_model_mismatch", "Embedded by another model version", t.getMessage());
+        }
         if (t instanceof ModelException.NotServable) {
             return new Problem(422, "not_servable", "Model cannot tag photos", t.getMessage());
         }

@@ -19,17 +19,31 @@ import java.nio.file.Path;
 public final class LoadedModel implements AutoCloseable {
 
     private final ModelManifest manifest;
+    private final ModelOutput output;
     private final ZooModel<TensorBatchTranslator.Input, float[]> model;
 
-    private LoadedModel(ModelManifest manifest, ZooModel<TensorBatchTranslator.Input, float[]> model) {
+    private LoadedModel(ModelManifest manifest, ModelOutput output,
+            ZooModel<TensorBatchTranslator.Input, float[]> model) {
         this.manifest = manifest;
+        this.output = output;
         this.model = model;
     }
 
-    /** Loads a version from its folder, rebuilding the block its manifest declares. */
+    /** Loads a version from its folder to answer label scores, rebuilding the block its manifest declares. */
     public static LoadedModel load(ModelStore store, String name, String version) {
+        return load(store, name, version, ModelOutput.LABEL_SCORES);
+    }
+
+    /**
+     * Loads a version from its folder to answer {@code output}, rebuilding the block its manifest declares.
+     *
+     * <p>The parameters always load into the block they were saved from (a backbone's features, or a classifier's
+     * features and head); an {@link ModelOutput#EMBEDDING embedding} then runs only the features block, whose
+     * arrays are those just loaded, and its translator normalises instead of taking the softmax.
+     */
+    public static LoadedModel load(ModelStore store, String name, String version, ModelOutput output) {
         ModelManifest manifest = store.manifest(name, version);
-        if (manifest.isBackbone()) {
+        if (manifest.isBackbone() && output == ModelOutput.LABEL_SCORES) {
             throw new ModelException.NotServable("model '" + name + "@" + version + "' is a backbone without labels: "
                     + "fine-tune it on labelled images (POST /admin/v1/fine-tunes or train --base " + name
                     + ") and tag with the result");
@@ -40,11 +54,16 @@ public final class LoadedModel implements AutoCloseable {
                 .optModelPath(dir)
                 .optModelName(manifest.parameters())
                 .optEngine(Architecture.ENGINE)
-                .optBlock(manifest.architecture().build(manifest.labels().size()))
-                .optTranslator(new TensorBatchTranslator(manifest.input()))
+                .optBlock(manifest.isBackbone() ? manifest.architecture().buildFeatures()
+                        : manifest.architecture().build(manifest.labels().size()))
+                .optTranslator(new TensorBatchTranslator(manifest.input(), output))
                 .build();
         try {
-            LoadedModel loaded = new LoadedModel(manifest, criteria.loadModel());
+            ZooModel<TensorBatchTranslator.Input, float[]> zoo = criteria.loadModel();
+            if (output == ModelOutput.EMBEDDING && !manifest.isBackbone()) {
+                zoo.getWrappedModel().setBlock(Architecture.features(zoo.getBlock()));
+            }
+            LoadedModel loaded = new LoadedModel(manifest, output, zoo);
             loaded.settleWeights();
             return loaded;
         } catch (IOException | ai.djl.ModelException e) {
@@ -77,6 +96,11 @@ public final class LoadedModel implements AutoCloseable {
         return manifest;
     }
 
+    /** Returns what this loaded version answers per image. */
+    public ModelOutput output() {
+        return output;
+    }
+
     /**
      * Returns this version's image pipeline: the decoder in front of the preprocessing its manifest declares,
      * at its input size. Every way of tagging builds its pipeline here, so they all see the same pixels.
@@ -103,7 +127,8 @@ public final class LoadedModel implements AutoCloseable {
          * Scores {@code count} preprocessed images.
          *
          * @param chw the images' CHW floats back to back (may be longer than needed)
-         * @return {@code count * labels} softmax probabilities
+         * @return {@code count * labels} softmax probabilities, or {@code count * dimension} embedding values
+         *     (each image's vector of length 1), as {@link #output()} says
          */
         public float[] score(float[] chw, int count) {
             int per = manifest.input().channels() * manifest.input().width() * manifest.input().height();

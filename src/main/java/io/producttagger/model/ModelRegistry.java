@@ -65,14 +65,25 @@ public final class ModelRegistry implements AutoCloseable {
     private static final class Entry {
         final String name;
         final String version;
+        final ModelOutput output;
         final CompletableFuture<ServingModel> model = new CompletableFuture<>();
         int leases;
         boolean evicted;
 
-        Entry(String name, String version) {
+        Entry(String name, String version, ModelOutput output) {
             this.name = name;
             this.version = version;
+            this.output = output;
         }
+
+        String id() {
+            return key(name, version, output);
+        }
+    }
+
+    /** The registry key of a loaded version: {@code name@version}, plus {@code #embedding} for its embeddings. */
+    private static String key(String name, String version, ModelOutput output) {
+        return name + "@" + version + (output == ModelOutput.LABEL_SCORES ? "" : "#embedding");
     }
 
     private final ModelStore store;
@@ -146,12 +157,21 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws ModelException.UnknownModel when the model or version does not exist
      */
     public Lease acquire(String spec) {
-        return await(() -> ModelRef.parse(spec, config.model()), false);
+        return await(() -> ModelRef.parse(spec, config.model()), ModelOutput.LABEL_SCORES, false);
+    }
+
+    /**
+     * Acquires {@code NAME} or {@code NAME@VERSION} loaded to answer {@code output}; as {@link #acquire(String)}.
+     * A version loaded for embeddings is an entry of its own beside the one for labels (its own pool), kept and let
+     * go by the same rules.
+     */
+    public Lease acquire(String spec, ModelOutput output) {
+        return await(() -> ModelRef.parse(spec, config.model()), output, false);
     }
 
     /** Acquires a version, loading it on first use; as {@link #acquire(String)} with {@code NAME@VERSION}. */
     public Lease acquire(String name, String version) {
-        return await(() -> new ModelRef(name, version), false);
+        return await(() -> new ModelRef(name, version), ModelOutput.LABEL_SCORES, false);
     }
 
     /**
@@ -166,16 +186,21 @@ public final class ModelRegistry implements AutoCloseable {
      *     already
      */
     public CompletableFuture<Lease> acquireAsync(String spec) {
+        return acquireAsync(spec, ModelOutput.LABEL_SCORES);
+    }
+
+    /** As {@link #acquireAsync(String)}, for the version loaded to answer {@code output}. */
+    public CompletableFuture<Lease> acquireAsync(String spec, ModelOutput output) {
         try {
-            return acquire(ModelRef.parse(spec, config.model()), true);
+            return acquire(ModelRef.parse(spec, config.model()), output, true);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private Lease await(Supplier<ModelRef> ref, boolean capped) {
+    private Lease await(Supplier<ModelRef> ref, ModelOutput output, boolean capped) {
         try {
-            return acquire(ref.get(), capped).join();
+            return acquire(ref.get(), output, capped).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
@@ -191,7 +216,7 @@ public final class ModelRegistry implements AutoCloseable {
      * Leases a version, starting its load on the load pool if no one has; when {@code capped}, a version that does
      * not serve is not loaded while {@code inference.load-threads} loads run.
      */
-    private CompletableFuture<Lease> acquire(ModelRef ref, boolean capped) {
+    private CompletableFuture<Lease> acquire(ModelRef ref, ModelOutput output, boolean capped) {
         // read even for NAME@VERSION: eviction must know which version serves (and a missing model is UnknownModel)
         String serving = servingVersion(ref.name());
         String name = ref.name();
@@ -202,7 +227,7 @@ public final class ModelRegistry implements AutoCloseable {
             if (closed) {
                 throw new ModelException.Overloaded("the service is shutting down");
             }
-            String id = name + "@" + version;
+            String id = key(name, version, output);
             entry = loaded.get(id);
             if (entry == null) {
                 if (capped && !version.equals(serving) && loading >= loadThreads) {
@@ -210,7 +235,7 @@ public final class ModelRegistry implements AutoCloseable {
                     throw new ModelException.Overloaded(id + " is not loaded, and " + loading + " version(s) are "
                             + "loading already, as many as may load at once (inference.load-threads)");
                 }
-                entry = new Entry(name, version);
+                entry = new Entry(name, version, output);
                 loaded.put(id, entry);
                 loading++;
                 load = true;
@@ -246,7 +271,7 @@ public final class ModelRegistry implements AutoCloseable {
         try {
             store.manifest(entry.name, entry.version); // UnknownModel if absent
             TaggerConfig.Inference inf = config.inference();
-            model = new ServingModel(LoadedModel.load(store, entry.name, entry.version), decoder,
+            model = new ServingModel(LoadedModel.load(store, entry.name, entry.version, entry.output), decoder,
                     new InferencePool.Settings(inf.workers(), inf.maxBatch(), inf.maxDelayMs(), inf.queueCapacity()),
                     observer);
         } catch (RuntimeException | Error e) {
@@ -270,7 +295,7 @@ public final class ModelRegistry implements AutoCloseable {
     private void failed(Entry entry, Throwable e) {
         synchronized (loaded) {
             loading--;
-            loaded.remove(entry.name + "@" + entry.version, entry);
+            loaded.remove(entry.id(), entry);
         }
         entry.model.completeExceptionally(e);
     }

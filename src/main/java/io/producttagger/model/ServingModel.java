@@ -82,6 +82,19 @@ public final class ServingModel implements AutoCloseable {
                 p.queueMs(), p.inferenceMs(), p.batchSize(), processed.blank()));
     }
 
+    /**
+     * Queues a preprocessed image and completes with what the version answers for it unranked: its embedding when
+     * the version was loaded for {@link ModelOutput#EMBEDDING}, its probabilities otherwise.
+     */
+    public CompletableFuture<float[]> vector(ImagePipeline.Processed processed) {
+        return pool.submit(processed.tensor()).thenApply(InferencePool.Prediction::probabilities);
+    }
+
+    /** Returns what this version answers per image. */
+    public ModelOutput output() {
+        return model.output();
+    }
+
     /** Tags one image, blocking the calling thread until it is done. */
     public Tagging tag(byte[] bytes, int topK, double threshold) {
         return infer(preprocess(bytes), topK, threshold).join();

@@ -8,8 +8,9 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 
 /**
- * Turns a batch of preprocessed CHW float images into one NDArray and the network's logits into softmax
- * probabilities.
+ * Turns a batch of preprocessed CHW float images into one NDArray and the network's output into what the loaded
+ * version answers ({@link ModelOutput}): logits into softmax probabilities, or pooled features into L2-normalised
+ * embeddings.
  *
  * <p>DJL gives every {@code predict} call its own {@link TranslatorContext} manager and closes it when the
  * call returns, so the input, intermediate and output arrays of a request are freed with it.
@@ -24,10 +25,15 @@ final class TensorBatchTranslator implements Translator<TensorBatchTranslator.In
      */
     record Input(float[] chw, int count) {}
 
-    private final ModelManifest.InputSpec spec;
+    /** Keeps a zero vector (all-zero features) from dividing by zero; far below any real feature's norm. */
+    private static final float MIN_NORM = 1e-12f;
 
-    TensorBatchTranslator(ModelManifest.InputSpec spec) {
+    private final ModelManifest.InputSpec spec;
+    private final ModelOutput output;
+
+    TensorBatchTranslator(ModelManifest.InputSpec spec, ModelOutput output) {
         this.spec = spec;
+        this.output = output;
     }
 
     @Override
@@ -39,7 +45,13 @@ final class TensorBatchTranslator implements Translator<TensorBatchTranslator.In
 
     @Override
     public float[] processOutput(TranslatorContext ctx, NDList list) {
-        return list.singletonOrThrow().softmax(1).toFloatArray();
+        NDArray y = list.singletonOrThrow();
+        if (output == ModelOutput.EMBEDDING) {
+            NDArray flat = y.reshape(y.getShape().get(0), -1);
+            NDArray norm = flat.norm(new int[] {1}, true).maximum(MIN_NORM);
+            return flat.div(norm).toFloatArray();
+        }
+        return y.softmax(1).toFloatArray();
     }
 
     @Override

@@ -1,0 +1,72 @@
+package io.producttagger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.producttagger.CommandRun;
+import io.producttagger.TestSupport;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code dedupe}: a byte-identical copy and a cropped, re-encoded one are grouped with their original, alone. */
+class DedupeCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    /** A copy of the photo with 8% cut from each side, re-encoded as a JPEG of quality 0.6. */
+    private static byte[] croppedJpeg(Path photo) throws Exception {
+        BufferedImage src = ImageIO.read(photo.toFile());
+        int dx = src.getWidth() * 8 / 100;
+        int dy = src.getHeight() * 8 / 100;
+        BufferedImage rgb = new BufferedImage(src.getWidth() - 2 * dx, src.getHeight() - 2 * dy,
+                BufferedImage.TYPE_INT_RGB);
+        rgb.getGraphics().drawImage(src.getSubimage(dx, dy, rgb.getWidth(), rgb.getHeight()), 0, 0, null);
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(0.6f);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var ios = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(rgb, null, null), param);
+        }
+        writer.dispose();
+        return out.toByteArray();
+    }
+
+    @Test
+    void exactAndNearCopiesAreGroupedWithTheirOriginalAndNothingElse() throws Exception {
+        TestSupport.offline();
+        Path catalog = Files.createDirectories(tmp.resolve("catalog"));
+        Path photos = Path.of("test-images/imagenet");
+        for (String p : List.of("bird.png", "cat.png", "grace_hopper.png", "missvickie_potato_chips.png")) {
+            Files.copy(photos.resolve(p), catalog.resolve(p));
+        }
+        Files.copy(photos.resolve("cat.png"), catalog.resolve("cat-copy.png"));
+        Files.write(catalog.resolve("cat-crop.jpg"), croppedJpeg(photos.resolve("cat.png")));
+        Path groups = tmp.resolve("groups.csv");
+        CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(),
+                List.of("dedupe", catalog.toString(), "-o", groups.toString(), "-q"));
+        assertEquals(ExitCodes.OK, r.exitCode(), r.out() + r.err());
+        List<String> lines = Files.readAllLines(groups);
+        assertEquals("group,id,path,match,similarity", lines.get(0));
+        Map<String, String> matchById = lines.stream().skip(1).map(l -> l.split(","))
+                .collect(Collectors.toMap(f -> f[1], f -> f[0] + " " + f[3]));
+        assertEquals(3, matchById.size(), String.join("\n", lines));
+        assertTrue(matchById.get("cat-copy.png").endsWith("exact"), String.join("\n", lines));
+        assertTrue(matchById.get("cat-crop.jpg").endsWith("near"), String.join("\n", lines));
+        assertEquals(1, matchById.values().stream().map(v -> v.split(" ")[0]).distinct().count(), "one group");
+    }
+}
