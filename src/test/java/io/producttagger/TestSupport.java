@@ -131,4 +131,25 @@ public final class TestSupport {
         }
         return out;
     }
+
+    /** A copy of the photo with 8% cut from each side, re-encoded as a JPEG of quality 0.6. */
+    public static byte[] croppedJpeg(Path photo) throws Exception {
+        java.awt.image.BufferedImage src = javax.imageio.ImageIO.read(photo.toFile());
+        int dx = src.getWidth() * 8 / 100;
+        int dy = src.getHeight() * 8 / 100;
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(src.getWidth() - 2 * dx, src.getHeight() - 2 * dy,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        rgb.getGraphics().drawImage(src.getSubimage(dx, dy, rgb.getWidth(), rgb.getHeight()), 0, 0, null);
+        javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(0.6f);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (var ios = javax.imageio.ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new javax.imageio.IIOImage(rgb, null, null), param);
+        }
+        writer.dispose();
+        return out.toByteArray();
+    }
 }

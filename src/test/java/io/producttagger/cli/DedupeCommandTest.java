@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.CommandRun;
 import io.producttagger.TestSupport;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,27 +18,6 @@ class DedupeCommandTest {
 
     @TempDir
     Path tmp;
-
-    /** A copy of the photo with 8% cut from each side, re-encoded as a JPEG of quality 0.6. */
-    private static byte[] croppedJpeg(Path photo) throws Exception {
-        BufferedImage src = ImageIO.read(photo.toFile());
-        int dx = src.getWidth() * 8 / 100;
-        int dy = src.getHeight() * 8 / 100;
-        BufferedImage rgb = new BufferedImage(src.getWidth() - 2 * dx, src.getHeight() - 2 * dy,
-                BufferedImage.TYPE_INT_RGB);
-        rgb.getGraphics().drawImage(src.getSubimage(dx, dy, rgb.getWidth(), rgb.getHeight()), 0, 0, null);
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(0.6f);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (var ios = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(null, new IIOImage(rgb, null, null), param);
-        }
-        writer.dispose();
-        return out.toByteArray();
-    }
 
     @Test
     void exactAndNearCopiesAreGroupedWithTheirOriginalAndNothingElse() throws Exception {
@@ -55,7 +28,7 @@ class DedupeCommandTest {
             Files.copy(photos.resolve(p), catalog.resolve(p));
         }
         Files.copy(photos.resolve("cat.png"), catalog.resolve("cat-copy.png"));
-        Files.write(catalog.resolve("cat-crop.jpg"), croppedJpeg(photos.resolve("cat.png")));
+        Files.write(catalog.resolve("cat-crop.jpg"), TestSupport.croppedJpeg(photos.resolve("cat.png")));
         Path groups = tmp.resolve("groups.csv");
         CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(),
                 List.of("dedupe", catalog.toString(), "-o", groups.toString(), "-q"));

@@ -9,8 +9,6 @@ import io.producttagger.app.TaggerApp;
 import io.producttagger.cli.ExitCodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,10 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,27 +58,6 @@ class SimilarSearchEndToEndTest {
                 "index.dir=" + tmp.resolve("indexes"), "index", catalog.toString(), "--name", "shop", "-q"));
     }
 
-    /** A copy of the photo with 8% cut from each side, re-encoded as a JPEG of quality 0.6. */
-    private static byte[] croppedJpeg(Path photo) throws Exception {
-        BufferedImage src = ImageIO.read(photo.toFile());
-        int dx = src.getWidth() * 8 / 100;
-        int dy = src.getHeight() * 8 / 100;
-        BufferedImage rgb = new BufferedImage(src.getWidth() - 2 * dx, src.getHeight() - 2 * dy,
-                BufferedImage.TYPE_INT_RGB);
-        rgb.getGraphics().drawImage(src.getSubimage(dx, dy, rgb.getWidth(), rgb.getHeight()), 0, 0, null);
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(0.6f);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (var ios = ImageIO.createImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(null, new IIOImage(rgb, null, null), param);
-        }
-        writer.dispose();
-        return out.toByteArray();
-    }
-
     private static HttpResponse<String> similar(String query, byte[] body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.publicListener().port()
                 + "/v1/similar" + query)).header("Content-Type", "image/jpeg")
@@ -107,7 +80,7 @@ class SimilarSearchEndToEndTest {
 
     @Test
     void aCroppedReEncodedCopyFindsItsOriginalFirst() throws Exception {
-        HttpResponse<String> r = similar("?index=shop&k=3", croppedJpeg(Path.of("test-images/imagenet/cat.png")));
+        HttpResponse<String> r = similar("?index=shop&k=3", TestSupport.croppedJpeg(Path.of("test-images/imagenet/cat.png")));
         assertEquals(200, r.statusCode(), r.body());
         JsonObject body = new JsonObject(r.body());
         assertEquals("mobilenetv2-imagenet", body.getString("model"));
@@ -121,14 +94,14 @@ class SimilarSearchEndToEndTest {
     @Test
     void aQueryEmbeddedByAnotherModelIsRefusedWith409() throws Exception {
         HttpResponse<String> r = similar("?index=shop&model=fashion",
-                croppedJpeg(Path.of("test-images/imagenet/cat.png")));
+                TestSupport.croppedJpeg(Path.of("test-images/imagenet/cat.png")));
         assertEquals(409, r.statusCode(), r.body());
         assertTrue(new JsonObject(r.body()).getString("detail").contains("mobilenetv2-imagenet@1"), r.body());
     }
 
     @Test
     void anUnknownIndexIsA404Problem() throws Exception {
-        HttpResponse<String> r = similar("?index=nosuch", croppedJpeg(Path.of("test-images/imagenet/cat.png")));
+        HttpResponse<String> r = similar("?index=nosuch", TestSupport.croppedJpeg(Path.of("test-images/imagenet/cat.png")));
         assertEquals(404, r.statusCode(), r.body());
         assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
     }
