@@ -12,20 +12,21 @@ import picocli.CommandLine.ParentCommand;
  * {@code serve}: runs the public HTTP service and, unless {@code admin.enabled=false}, the authenticated admin
  * listener with the fine-tune queue, until SIGTERM/SIGINT, then shuts down gracefully.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the HTTP tagging service.")
+@Command(name = "serve", mixinStandardHelpOptions = true, resourceBundle = "io.producttagger.cli.ConfigDefaults",
+        description = "Run the HTTP tagging service.")
 final class ServeCommand implements Callable<Integer> {
 
     @ParentCommand
     private TaggerCommand parent;
 
-    @Option(names = {"-p", "--port"}, description = "port (server.port; default 8080)")
+    @Option(names = {"-p", "--port"}, description = "port (server.port; default ${bundle:default.server.port})")
     private Integer port;
 
-    @Option(names = "--host", description = "interface to bind (server.host; default 0.0.0.0)")
+    @Option(names = "--host", description = "interface to bind (server.host; default ${bundle:default.server.host})")
     private String host;
 
     @Option(names = {"-m", "--model"},
-            description = "model served by default (model.name; default mobilenetv2-imagenet)")
+            description = "model served by default (model.name; default ${bundle:default.model.name})")
     private String model;
 
     @Override

@@ -27,7 +27,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code train}: trains a model on Fashion-MNIST IDX files, or with {@code --base} fine-tunes a published model
  * on a folder of label folders (the same code the admin API runs), and publishes it as a new version.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, resourceBundle = "io.producttagger.cli.ConfigDefaults",
         description = {"Train a model on Fashion-MNIST and publish it to the model zoo.",
             "With --base, fine-tune a published model on --data DIR holding one folder of images per label."})
 final class TrainCommand implements Callable<Integer> {
@@ -41,46 +41,48 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--base", paramLabel = "NAME[@VERSION]",
             description = "fine-tune this published model on --data (default for label folders: finetune.base-model,"
-                    + " the pretrained colour backbone)")
+                    + " ${bundle:default.finetune.base-model})")
     private String base;
 
     // the fine-tune options default to the finetune.* configuration, the one place those defaults live: null here
-    // means "not given on the command line"
+    // means "not given on the command line", and the help shows the configuration's default (${bundle:default.KEY},
+    // from ConfigDefaults) rather than a copy of it
 
     @Option(names = "--head-epochs", description = "fine-tune: epochs training only the new head "
-            + "(default: finetune.head-only-epochs, 3)")
+            + "(default: finetune.head-only-epochs, ${bundle:default.finetune.head-only-epochs})")
     private Integer headEpochs;
 
     @Option(names = "--head-lr", description = "fine-tune: learning rate of the head-only epochs (default: "
-            + "finetune.head-learning-rate, 0.05)")
+            + "finetune.head-learning-rate, ${bundle:default.finetune.head-learning-rate})")
     private Float headLearningRate;
 
     @Option(names = "--color", negatable = true, fallbackValue = "true",
-            description = "fine-tune: turn a grayscale base into a colour model (default: finetune.color, true; "
+            description = "fine-tune: turn a grayscale base into a colour model (default: finetune.color, "
+                    + "${bundle:default.finetune.color}; "
                     + "--no-color keeps grayscale)")
     private Boolean color;
 
     @Option(names = "--patience", description = "fine-tune: epochs without a better validation accuracy before "
-            + "stopping early (default: finetune.patience, 10)")
+            + "stopping early (default: finetune.patience, ${bundle:default.finetune.patience})")
     private Integer patience;
 
     @Option(names = "--validation", description = "fine-tune: fraction of each label held out (default: "
-            + "finetune.validation-fraction, 0.2)")
+            + "finetune.validation-fraction, ${bundle:default.finetune.validation-fraction})")
     private Double validationFraction;
 
     @Option(names = "--name", description = "model name to publish under (default: fashion, or the base's name)")
     private String name;
 
     @Option(names = "--epochs", description = "passes over the training set (default: 20; fine-tune: "
-            + "finetune.epochs, 20 whole-network epochs after the head-only ones)")
+            + "finetune.epochs, ${bundle:default.finetune.epochs} whole-network epochs after the head-only ones)")
     private Integer epochs;
 
     @Option(names = "--batch-size", description = "images per step (default: 128; fine-tune: "
-            + "finetune.batch-size, 16)")
+            + "finetune.batch-size, ${bundle:default.finetune.batch-size})")
     private Integer batchSize;
 
     @Option(names = "--lr", description = "peak learning rate (default: 0.1; fine-tune: finetune.learning-rate, "
-            + "0.03)")
+            + "${bundle:default.finetune.learning-rate})")
     private Float learningRate;
 
     @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
@@ -95,7 +97,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", description = "dropout before the head (default: ${DEFAULT-VALUE})")
     private double dropout = 0.1;
 
-    @Option(names = "--seed", description = "random seed (default: 42; fine-tune: finetune.seed, 42)")
+    @Option(names = "--seed", description = "random seed (default: 42; fine-tune: finetune.seed, "
+            + "${bundle:default.finetune.seed})")
     private Long seed;
 
     @Option(names = "--limit", description = "use only the first N training images (quick experiments)")

@@ -27,7 +27,8 @@ public record FineTuneJobResponse(String id, String state, Map<String, Object> r
     /**
      * Where a run is.
      *
-     * @param phase {@code loading}, {@code head} or {@code full} while running
+     * @param phase one of {@code FineTuneJob.PHASES} ({@code loading}, {@code features}, {@code head},
+     *     {@code full}) while running
      * @param epoch the current 1-based epoch over both phases
      * @param epochs planned epochs
      * @param step the current step within the epoch

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param request what was asked: data set, base, target name and settings
  * @param upload the id of the uploaded data set's folder ({@code DATA_ROOT/uploads/ID}), removed when the job
  *     ends unless {@code finetune.keep-uploads}; null when the data set was named by path (never removed)
- * @param phase {@code loading}, {@code head} or {@code full} while running
+ * @param phase one of {@link #PHASES} while running
  * @param epoch the current 1-based epoch
  * @param epochs planned epochs
  * @param step the current step within the epoch
@@ -52,6 +52,12 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
     public static final String CANCELLED = "cancelled";
     /** Every state, in the order a job passes through them. */
     public static final List<String> STATES = List.of(QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED);
+    /**
+     * Every phase a running fine-tune reports, in order: reading the data set, caching the frozen backbone's
+     * features (the colour backbone's recipe), the head-only epochs, the whole-network epochs. The admin OpenAPI's
+     * {@code FineTuneJob.phase} enum lists exactly these ({@code FineTuneDocumentsTest}).
+     */
+    public static final List<String> PHASES = List.of("loading", "features", "head", "full");
 
     /** Returns whether the job will not change any more. */
     public boolean finished() {

@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -166,17 +165,7 @@ public final class FineTuneJobs implements AutoCloseable {
 
     /** The state of a job just submitted: what was asked, as clients and the job file show it. */
     private FineTuneJob queued(String id, FineTuneRequest request, String upload) {
-        Map<String, Object> described = new LinkedHashMap<>();
-        described.put("dataset", request.datasetName());
-        described.put("baseModel", request.baseSpec());
-        described.put("name", request.name());
-        described.put("headOnlyEpochs", request.headOnlyEpochs());
-        described.put("epochs", request.epochs());
-        described.put("headLearningRate", request.headLearningRate());
-        described.put("learningRate", request.learningRate());
-        described.put("batchSize", request.batchSize());
-        described.put("validationFraction", request.validationFraction());
-        described.put("color", request.color());
+        Map<String, Object> described = request.described();
         return FineTuneJob.builder().setId(id).setState(FineTuneJob.QUEUED).optRequest(described)
                 .optCreated(now()).optUpload(upload).optEpochs(request.headOnlyEpochs() + request.epochs())
                 .optModel(request.name()).build();

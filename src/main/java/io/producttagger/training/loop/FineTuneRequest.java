@@ -3,6 +3,8 @@ package io.producttagger.training.loop;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.training.TrainingException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What to fine-tune: a base model version, a folder of labelled images, and the training settings.
@@ -65,6 +67,29 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         if (patience < 1) {
             throw new TrainingException.Invalid("patience must be >= 1, got " + patience);
         }
+    }
+
+    /**
+     * Returns what was asked as clients and the job file show it (a job's {@code request}): the data set as named,
+     * the base as {@code NAME[@VERSION]}, the target name and every training setting, defaults filled in. The
+     * admin OpenAPI's {@code FineTuneJob.request} lists exactly these keys ({@code FineTuneDocumentsTest}).
+     */
+    public Map<String, Object> described() {
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("dataset", datasetName);
+        described.put("baseModel", baseSpec());
+        described.put("name", name);
+        described.put("headOnlyEpochs", headOnlyEpochs);
+        described.put("epochs", epochs);
+        described.put("headLearningRate", headLearningRate);
+        described.put("learningRate", learningRate);
+        described.put("batchSize", batchSize);
+        described.put("validationFraction", validationFraction);
+        described.put("minImagesPerLabel", minImagesPerLabel);
+        described.put("patience", patience);
+        described.put("seed", seed);
+        described.put("color", color);
+        return described;
     }
 
     /** Returns the base as users write it: {@code NAME} or {@code NAME@VERSION}. */
