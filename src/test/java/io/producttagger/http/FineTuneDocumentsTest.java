@@ -98,6 +98,11 @@ class FineTuneDocumentsTest {
     }
 
     @Test
+    void optionsTheApiReadsAreExactlyTheSettingsAClientMayGive() {
+        assertEquals(new TreeSet<>(settings()), new TreeSet<>(FineTuneOptions.NAMES));
+    }
+
+    @Test
     void jobRequestSchemaListsExactlyWhatAJobRecords() throws IOException {
         Map<String, Object> described = FineTuneRequest.builder().setDataset(Path.of("shoes"))
                 .setBase("fashion", null).build().described();
