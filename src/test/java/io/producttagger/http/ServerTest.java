@@ -9,7 +9,6 @@ import io.producttagger.training.data.FashionMnist;
 import io.producttagger.training.data.LabeledImages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -256,16 +255,7 @@ class ServerTest {
     }
 
     private static HttpResponse<String> multipart(String path, Map<String, byte[]> files) throws Exception {
-        String boundary = "----tagger" + System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\""
-                    + f.getKey() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            body.write(f.getValue());
-            body.write("\r\n".getBytes(StandardCharsets.UTF_8));
-        }
-        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return post(path, "multipart/form-data; boundary=" + boundary, body.toByteArray());
+        MultipartImages m = MultipartImages.of(files);
+        return post(path, m.contentType(), m.body());
     }
 }
