@@ -11,12 +11,17 @@
     return e;
   };
   const pct = (v) => (v === undefined || v === null || v < 0) ? '–' : (v * 100).toFixed(1) + '%';
-  const NUMBERS = [ // the options a fine-tune takes, with the API's defaults
-    ['headOnlyEpochs', 'Head-only epochs', 3, '1'], ['epochs', 'Epochs', 20, '1'],
-    ['headLearningRate', 'Head learning rate', 0.05, 'any'], ['learningRate', 'Learning rate', 0.03, 'any'],
-    ['batchSize', 'Batch size', 16, '1'], ['validationFraction', 'Validation fraction', 0.2, 'any'],
+  // the options a fine-tune takes, with the API's defaults: a number, or (as text) each recipe's default when the
+  // recipe decides it (left empty, the recipe the job runs fills it in)
+  const NUMBERS = [
+    ['headOnlyEpochs', 'Head-only epochs', 'tail 0, probe 0, images 3', '1'],
+    ['epochs', 'Epochs', 'tail 30, probe 30, images 20', '1'],
+    ['headLearningRate', 'Head learning rate', 'tail 0.01, probe 0.01, images 0.05', 'any'],
+    ['learningRate', 'Learning rate', 'tail 0.0001, probe 0.0001, images 0.03', 'any'],
+    ['batchSize', 'Batch size', 'tail 32, probe 32, images 16', '1'],
+    ['validationFraction', 'Validation fraction', 0.2, 'any'],
     ['patience', 'Patience (epochs)', 10, '1'], ['seed', 'Seed', 42, '1']];
-  const FIELDS = ['dataset', 'baseModel', 'name', 'color'].concat(NUMBERS.map((n) => n[0]));
+  const FIELDS = ['dataset', 'baseModel', 'name', 'recipe', 'color'].concat(NUMBERS.map((n) => n[0]));
   let stream = null; // the job page's event stream reader
   let charts = {};
 
@@ -198,14 +203,16 @@
       const f = el('div', 'field');
       const l = el('label', null, label);
       l.htmlFor = id;
-      const hint = el('span', 'hint', 'default ' + value);
+      const byRecipe = typeof value === 'string';
+      const hint = el('span', 'hint', byRecipe ? 'default: the recipe\'s (' + value + ')' : 'default ' + value);
       hint.id = id + '-default';
       const input = el('input');
       input.id = id;
       input.name = id;
       input.type = 'number';
       input.step = step;
-      input.value = value;
+      if (byRecipe) input.placeholder = 'the recipe\'s';
+      else input.value = value;
       input.setAttribute('aria-describedby', id + '-default ' + id + '-error');
       const err = el('p', 'error');
       err.id = id + '-error';
@@ -230,7 +237,7 @@
   function fieldOf(detail) {
     let best = null;
     let at = Infinity;
-    for (const f of NUMBERS.map((n) => n[0]).concat(['name', 'color'])) {
+    for (const f of NUMBERS.map((n) => n[0]).concat(['name', 'recipe', 'color'])) {
       const m = new RegExp('\\b' + f + '\\b').exec(detail);
       if (m && m.index < at && !(f === 'name' && !/"name"|'name'/.test(detail))) {
         best = f;
@@ -257,6 +264,7 @@
       options[id] = n;
     }
     for (const id of ['baseModel', 'name']) if ($(id).value.trim()) options[id] = $(id).value.trim();
+    options.recipe = $('recipe').value;
     options.color = $('color').checked;
     const upload = document.querySelector('input[name="source"]:checked').value === 'upload';
     let r;

@@ -1,5 +1,8 @@
 package io.producttagger.cli;
 
+import io.producttagger.training.loop.Recipe;
+import java.util.ArrayList;
+import java.util.List;
 import io.producttagger.config.TaggerConfig;
 import java.util.ListResourceBundle;
 
@@ -18,10 +21,17 @@ public final class ConfigDefaults extends ListResourceBundle {
     /** Creates the bundle; picocli loads it by class name. */
     public ConfigDefaults() {}
 
+    /** Bundle keys of each recipe's default of a fine-tune setting start with this, then the setting's name. */
+    public static final String RECIPE_PREFIX = "recipe.";
+
     @Override
     protected Object[][] getContents() {
-        return TaggerConfig.KEYS.stream()
-                .map(k -> new Object[] {PREFIX + k.name(), k.defaultValue()})
-                .toArray(Object[][]::new);
+        List<Object[]> contents = new ArrayList<>();
+        TaggerConfig.KEYS.forEach(k -> contents.add(new Object[] {PREFIX + k.name(), k.defaultValue()}));
+        for (var setting : Recipe.Defaults.class.getRecordComponents()) {
+            contents.add(new Object[] {RECIPE_PREFIX + setting.getName(), Recipe.defaultsOf(setting.getName())});
+        }
+        return contents.toArray(Object[][]::new);
     }
+
 }

@@ -48,12 +48,16 @@ final class TrainCommand implements Callable<Integer> {
     // means "not given on the command line", and the help shows the configuration's default (${bundle:default.KEY},
     // from ConfigDefaults) rather than a copy of it
 
+    @Option(names = "--recipe", description = "fine-tune: auto, tail, probe or images (default: finetune.recipe, "
+            + "${bundle:default.finetune.recipe})")
+    private String recipe;
+
     @Option(names = "--head-epochs", description = "fine-tune: epochs training only the new head "
-            + "(default: finetune.head-only-epochs, ${bundle:default.finetune.head-only-epochs})")
+            + "(default: finetune.head-only-epochs, else the recipe's: ${bundle:recipe.headOnlyEpochs})")
     private Integer headEpochs;
 
-    @Option(names = "--head-lr", description = "fine-tune: learning rate of the head-only epochs (default: "
-            + "finetune.head-learning-rate, ${bundle:default.finetune.head-learning-rate})")
+    @Option(names = "--head-lr", description = "fine-tune: learning rate of the head (default: "
+            + "finetune.head-learning-rate, else the recipe's: ${bundle:recipe.headLearningRate})")
     private Float headLearningRate;
 
     @Option(names = "--color", negatable = true, fallbackValue = "true",
@@ -74,15 +78,15 @@ final class TrainCommand implements Callable<Integer> {
     private String name;
 
     @Option(names = "--epochs", description = "passes over the training set (default: 20; fine-tune: "
-            + "finetune.epochs, ${bundle:default.finetune.epochs} whole-network epochs after the head-only ones)")
+            + "finetune.epochs, else the recipe's: ${bundle:recipe.epochs}, after the head-only ones)")
     private Integer epochs;
 
     @Option(names = "--batch-size", description = "images per step (default: 128; fine-tune: "
-            + "finetune.batch-size, ${bundle:default.finetune.batch-size})")
+            + "finetune.batch-size, else the recipe's: ${bundle:recipe.batchSize})")
     private Integer batchSize;
 
-    @Option(names = "--lr", description = "peak learning rate (default: 0.1; fine-tune: finetune.learning-rate, "
-            + "${bundle:default.finetune.learning-rate})")
+    @Option(names = "--lr", description = "peak learning rate (default: 0.1; fine-tune, of the trained backbone "
+            + "layers: finetune.learning-rate, else the recipe's: ${bundle:recipe.learningRate})")
     private Float learningRate;
 
     @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
@@ -189,13 +193,13 @@ final class TrainCommand implements Callable<Integer> {
     private int fineTune(TaggerConfig config, ModelStore store, PrintStream out, String base) {
         // a flag not given on the command line is null, so its finetune.* default applies
         FineTuneRequest request = FineTuneSettings.builder().optBaseModel(base)
-                .optName(name).optHeadOnlyEpochs(headEpochs).optEpochs(epochs).optHeadLearningRate(headLearningRate)
+                .optName(name).optRecipe(recipe).optHeadOnlyEpochs(headEpochs).optEpochs(epochs).optHeadLearningRate(headLearningRate)
                 .optLearningRate(learningRate).optBatchSize(batchSize).optValidationFraction(validationFraction)
                 .optPatience(patience).optSeed(seed).optColor(color).build()
                 .toRequest(config.fineTune(), data.toAbsolutePath(), data.toString());
         FineTune fineTune = parent.components(Map.of()).fineTune();
-        fineTune.validate(request);
-        out.printf("fine-tuning %s on %s into %s%n", base, data, request.name());
+        request = fineTune.resolve(request);
+        out.printf("fine-tuning %s on %s into %s (recipe %s)%n", base, data, request.name(), request.recipe().id());
         FineTune.Outcome outcome;
         try (ProgressBar bar = Progress.start("fine-tune", 1, "step", quiet, System.err)) {
             long[] done = {0};

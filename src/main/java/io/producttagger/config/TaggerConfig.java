@@ -165,8 +165,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
      */
     public record FineTune(Path dataRoot, Path jobsDir, int queueCapacity, int minImagesPerLabel,
             long maxUploadBytes, int maxUploadFiles, boolean keepUploads, int threads, String baseModel,
-            int headOnlyEpochs, int epochs, float headLearningRate, float learningRate, int batchSize,
-            double validationFraction, int patience, long seed, boolean color) {}
+            String recipe, Integer headOnlyEpochs, Integer epochs, Float headLearningRate, Float learningRate,
+            Integer batchSize, double validationFraction, int patience, long seed, boolean color) {}
 
     /**
      * The public HTTP listener.
@@ -272,15 +272,18 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.base-model", "mobilenetv2-imagenet-backbone", "model (NAME or NAME@VERSION) a fine-tune "
                     + "without baseModel starts from: the pretrained ImageNet backbone (mobilenetv3-coco is the COCO "
                     + "one)"),
-            new Key("finetune.head-only-epochs", "3", "epochs a fine-tune without headOnlyEpochs trains only the new "
-                    + "head (backbone frozen)"),
-            new Key("finetune.epochs", "20", "whole-network epochs a fine-tune without epochs trains after the "
-                    + "head-only ones"),
-            new Key("finetune.head-learning-rate", "0.05", "learning rate of the head-only epochs when a fine-tune "
-                    + "gives no headLearningRate"),
-            new Key("finetune.learning-rate", "0.03", "learning rate of the whole-network epochs when a fine-tune "
-                    + "gives no learningRate"),
-            new Key("finetune.batch-size", "16", "images per step when a fine-tune gives no batchSize"),
+            new Key("finetune.recipe", "auto", "how a fine-tune without recipe trains: auto (the best the base's "
+                    + "family supports), tail, probe or images"),
+            new Key("finetune.head-only-epochs", "", "epochs a fine-tune without headOnlyEpochs trains only the new "
+                    + "head (backbone frozen); empty = the recipe's"),
+            new Key("finetune.epochs", "", "epochs a fine-tune without epochs trains after the head-only ones, "
+                    + "everything that trains; empty = the recipe's"),
+            new Key("finetune.head-learning-rate", "", "learning rate of the head when a fine-tune gives no "
+                    + "headLearningRate; empty = the recipe's"),
+            new Key("finetune.learning-rate", "", "learning rate of the trained backbone layers when a fine-tune "
+                    + "gives no learningRate; empty = the recipe's"),
+            new Key("finetune.batch-size", "", "images per step when a fine-tune gives no batchSize; empty = the "
+                    + "recipe's"),
             new Key("finetune.validation-fraction", "0.2", "fraction of each label a fine-tune without "
                     + "validationFraction holds out for validation"),
             new Key("finetune.patience", "10", "whole-network epochs without a better validation accuracy before a "
@@ -377,11 +380,12 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             bool("finetune.keep-uploads"),
                             (int) number("finetune.threads", 1, 256),
                             text("finetune.base-model"),
-                            (int) number("finetune.head-only-epochs", 0, 1000),
-                            (int) number("finetune.epochs", 0, 1000),
-                            (float) decimal("finetune.head-learning-rate", 0, 10, true),
-                            (float) decimal("finetune.learning-rate", 0, 10, true),
-                            (int) number("finetune.batch-size", 1, 4096),
+                            oneOf("finetune.recipe", "auto", "tail", "probe", "images"),
+                            optionalInt("finetune.head-only-epochs", 0, 1000),
+                            optionalInt("finetune.epochs", 0, 1000),
+                            optionalFloat("finetune.head-learning-rate", 0, 10),
+                            optionalFloat("finetune.learning-rate", 0, 10),
+                            optionalInt("finetune.batch-size", 1, 4096),
                             decimal("finetune.validation-fraction", 0, 0.9, false),
                             (int) number("finetune.patience", 1, 1_000_000),
                             number("finetune.seed", Long.MIN_VALUE, Long.MAX_VALUE),
@@ -398,6 +402,25 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                         + "' (" + origin.get(key) + ")");
             }
             return v.equals("true");
+        }
+
+        private String oneOf(String key, String... allowed) {
+            String v = text(key).toLowerCase(Locale.ROOT);
+            if (!List.of(allowed).contains(v)) {
+                throw new ConfigException("configuration key '" + key + "' must be one of " + List.of(allowed)
+                        + ", got '" + v + "' (" + origin.get(key) + ")");
+            }
+            return v;
+        }
+
+        /** A whole number in range, or null when the key is empty (the default is someone else's). */
+        private Integer optionalInt(String key, long min, long max) {
+            return values.get(key).isEmpty() ? null : (int) number(key, min, max);
+        }
+
+        /** A decimal above {@code min} and at most {@code max}, or null when the key is empty. */
+        private Float optionalFloat(String key, double min, double max) {
+            return values.get(key).isEmpty() ? null : (float) decimal(key, min, max, true);
         }
 
         private String text(String key) {

@@ -23,7 +23,7 @@ import java.util.Set;
 final class FineTuneOptions {
 
     /** Options a query may carry; a JSON body may also carry {@code dataset}. */
-    static final Set<String> NAMES = Set.of("baseModel", "name", "headOnlyEpochs", "epochs", "headLearningRate",
+    static final Set<String> NAMES = Set.of("baseModel", "name", "recipe", "headOnlyEpochs", "epochs", "headLearningRate",
             "learningRate", "batchSize", "validationFraction", "patience", "seed", "color");
 
     private final Map<String, Object> values;
@@ -88,6 +88,7 @@ final class FineTuneOptions {
         return FineTuneSettings.builder()
                 .optBaseModel(string("baseModel", null))
                 .optName(string("name", null))
+                .optRecipe(string("recipe", null))
                 .optHeadOnlyEpochs(has("headOnlyEpochs") ? integer("headOnlyEpochs", 0) : null)
                 .optEpochs(has("epochs") ? integer("epochs", 0) : null)
                 .optHeadLearningRate(has("headLearningRate") ? (float) decimal("headLearningRate", 0) : null)

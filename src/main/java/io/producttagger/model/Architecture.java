@@ -92,4 +92,31 @@ public interface Architecture {
     default boolean cachesFeatures() {
         return false;
     }
+
+    /**
+     * Returns whether a fine-tune may train this family's last feature layers on cached activations of the
+     * layers before them ({@link #trainableTail}). False by default.
+     */
+    default boolean hasTrainableTail() {
+        return false;
+    }
+
+    /**
+     * Splits a features block of this family where a fine-tune's trainable tail starts: the frozen front, whose
+     * output a fine-tune caches once per image, and the last layers (pooling included), which train with the new
+     * head. Both parts share the block's layers and parameters, so training the tail trains the features.
+     *
+     * @throws UnsupportedOperationException when the family has no trainable tail ({@link #hasTrainableTail})
+     */
+    default FeatureSplit trainableTail(Block features) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no trainable tail");
+    }
+
+    /**
+     * A features block cut in two: {@code tail(frozen(x))} is the features of {@code x}.
+     *
+     * @param frozen the front: runs once per image in a fine-tune
+     * @param tail the last layers, ending with the pooling
+     */
+    record FeatureSplit(Block frozen, Block tail) {}
 }

@@ -171,4 +171,34 @@ public record MobileNetV2(Stem stem, List<InvertedResidual> blocks, int lastFilt
     public boolean cachesFeatures() {
         return true;
     }
+
+    /** Inverted residual blocks a fine-tune trains, with the last 1x1 convolution, on cached activations. */
+    public static final int TAIL_BLOCKS = 4;
+
+    /** A fine-tune may train the last {@link #TAIL_BLOCKS} blocks and the last convolution. */
+    @Override
+    public boolean hasTrainableTail() {
+        return blocks.size() > TAIL_BLOCKS;
+    }
+
+    /**
+     * The front is the stem and every block but the last {@link #TAIL_BLOCKS}; the tail is those blocks, the last
+     * convolution and the pooling (children of {@link #buildFeatures} in order). Measured outside the project on
+     * two held-out colour product sets: training these on cached activations with a new head beat a head alone on
+     * the same features by 2.6 points on one set and tied on the other (README, Fine-tuning).
+     */
+    @Override
+    public FeatureSplit trainableTail(Block features) {
+        if (!hasTrainableTail()) {
+            throw new UnsupportedOperationException("a mobilenetv2 of " + blocks.size() + " blocks has no tail of "
+                    + TAIL_BLOCKS);
+        }
+        List<Block> layers = features.getChildren().values();
+        int tailStart = 1 + blocks.size() - TAIL_BLOCKS;
+        SequentialBlock frozen = new SequentialBlock();
+        layers.subList(0, tailStart).forEach(frozen::add);
+        SequentialBlock tail = new SequentialBlock();
+        layers.subList(tailStart, layers.size()).forEach(tail::add);
+        return new FeatureSplit(frozen, tail);
+    }
 }

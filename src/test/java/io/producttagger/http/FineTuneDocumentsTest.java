@@ -1,6 +1,7 @@
 package io.producttagger.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import io.producttagger.config.TaggerConfig;
 import io.producttagger.training.jobs.FineTuneJob;
 import io.producttagger.training.loop.FineTuneRequest;
 import io.producttagger.training.loop.FineTuneSettings;
+import io.producttagger.training.loop.Recipe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -48,9 +50,20 @@ class FineTuneDocumentsTest {
                 .orElseThrow(() -> new AssertionError("no configuration key " + key)).defaultValue();
     }
 
+    /** {@code finetune.head-only-epochs} → {@code headOnlyEpochs}. */
+    private static String setting(String key) {
+        return Pattern.compile("-([a-z])").matcher(key.substring("finetune.".length()))
+                .replaceAll(r -> r.group(1).toUpperCase());
+    }
+
+    /** Every recipe's default of the setting an empty configuration default stands for. */
+    private static String recipeDefaults(String key) {
+        return Recipe.defaultsOf(setting(key));
+    }
+
     private static void assertSameValue(String where, String expected, Object documented) {
         String shown = String.valueOf(documented);
-        if (expected.equals("true") || expected.equals("false")) {
+        if (!expected.matches("-?[0-9.]+(E-?[0-9]+)?")) {
             assertEquals(expected, shown, where);
         } else {
             assertEquals(0, new BigDecimal(expected).compareTo(new BigDecimal(shown)),
@@ -120,34 +133,53 @@ class FineTuneDocumentsTest {
         assertEquals(expected, new TreeSet<>(recorded));
     }
 
-    @Test
-    void requestSchemaDefaultsAreTheConfiguredOnes() throws IOException {
-        Map<String, Object> properties = map(openApi(), "components", "schemas", "FineTuneRequest", "properties");
-        int checked = 0;
-        for (var e : properties.entrySet()) {
-            Object documented = ((Map<String, Object>) e.getValue()).get("default");
-            if (documented != null) {
-                assertSameValue("FineTuneRequest." + e.getKey(), configDefault(configKey(e.getKey())), documented);
-                checked++;
-            }
+    /**
+     * A setting with a configured default documents that default; one whose configured default is empty (the
+     * recipe's) documents no default and names every recipe's in its description.
+     */
+    private static void assertDocumentedDefault(String where, String key, Object documented, Object description) {
+        String configured = configDefault(key);
+        if (configured.isEmpty()) {
+            assertNull(documented, where + " documents a default; the recipe decides it");
+            String expected = "Default: the recipe's (" + recipeDefaults(key) + ")";
+            assertTrue(String.valueOf(description).contains(expected), where + " should say " + expected + ": "
+                    + description);
+        } else {
+            assertSameValue(where, configured, documented);
         }
-        assertTrue(checked >= 9, "only " + checked + " defaults documented");
     }
 
     @Test
-    void uploadQueryParameterDefaultsAreTheConfiguredOnes() throws IOException {
+    void requestSchemaDefaultsAreTheConfiguredOrTheRecipesOnes() throws IOException {
+        Map<String, Object> properties = map(openApi(), "components", "schemas", "FineTuneRequest", "properties");
+        int checked = 0;
+        for (String setting : settings()) {
+            if (setting.equals("baseModel") || setting.equals("name")) {
+                continue; // documented in words: a model name, or the base's
+            }
+            Map<String, Object> property = (Map<String, Object>) properties.get(setting);
+            assertDocumentedDefault("FineTuneRequest." + setting, configKey(setting), property.get("default"),
+                    property.get("description"));
+            checked++;
+        }
+        assertEquals(settings().size() - 2, checked);
+    }
+
+    @Test
+    void uploadQueryParameterDefaultsAreTheConfiguredOrTheRecipesOnes() throws IOException {
         List<Map<String, Object>> parameters = (List<Map<String, Object>>) map(openApi(), "paths",
                 "/admin/v1/fine-tunes", "post").get("parameters");
         int checked = 0;
         for (Map<String, Object> p : parameters) {
-            Object documented = map(p, "schema").get("default");
-            if (documented != null) {
-                assertSameValue("query " + p.get("name"), configDefault(configKey((String) p.get("name"))),
-                        documented);
-                checked++;
+            String name = (String) p.get("name");
+            if (name.equals("baseModel") || name.equals("name")) {
+                continue;
             }
+            assertDocumentedDefault("query " + name, configKey(name), map(p, "schema").get("default"),
+                    p.get("description"));
+            checked++;
         }
-        assertTrue(checked >= 9, "only " + checked + " defaults documented");
+        assertEquals(settings().size() - 2, checked);
     }
 
     @Test
@@ -156,14 +188,23 @@ class FineTuneDocumentsTest {
         try (InputStream in = FineTuneDocumentsTest.class.getResourceAsStream("/console/admin.js")) {
             js = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        Matcher m = Pattern.compile("\\['(\\w+)', '[^']*', ([-0-9.]+), '[^']*'\\]").matcher(js);
+        // ['epochs', 'Epochs', 'tail 30, probe 30, images 20', '1'] or ['seed', 'Seed', 42, '1']
+        String numbers = js.substring(js.indexOf("const NUMBERS = ["), js.indexOf("];", js.indexOf("const NUMBERS")));
+        Matcher m = Pattern.compile("\\['(\\w+)', '[^']*', ([-0-9.]+|'[^']*'), '[^']*'\\]").matcher(numbers);
         int checked = 0;
         while (m.find()) {
-            assertTrue(settings().contains(m.group(1)), "the console offers an unknown setting " + m.group(1));
-            assertSameValue("admin.js " + m.group(1), configDefault(configKey(m.group(1))), m.group(2));
+            String setting = m.group(1);
+            assertTrue(settings().contains(setting), "the console offers an unknown setting " + setting);
+            String configured = configDefault(configKey(setting));
+            if (m.group(2).startsWith("'")) {
+                assertEquals("", configured, "admin.js shows recipe defaults for " + setting);
+                assertEquals("'" + recipeDefaults(configKey(setting)) + "'", m.group(2), "admin.js " + setting);
+            } else {
+                assertSameValue("admin.js " + setting, configured, m.group(2));
+            }
             checked++;
         }
-        assertTrue(checked >= 8, "found only " + checked + " console defaults");
+        assertEquals(8, checked, "the console's number fields");
     }
 
     @Test
@@ -184,7 +225,14 @@ class FineTuneDocumentsTest {
             assertEquals(keys.size(), values.size(), line);
             for (int i = 0; i < keys.size(); i++) {
                 String configured = configDefault(keys.get(i));
-                if (!configured.isEmpty()) { // an empty default is documented by what it stands for
+                if (configured.isEmpty() && !settings().contains(setting(keys.get(i)))) {
+                    continue; // an empty default is documented by what it stands for (e.g. MODEL_ZOO/.jobs)
+                }
+                if (configured.isEmpty()) { // a recipe's setting
+                    assertEquals("", values.get(i), "README row of " + keys.get(i));
+                    assertTrue(line.contains(recipeDefaults(keys.get(i))), "README row of " + keys.get(i)
+                            + " should name the recipes' defaults, " + recipeDefaults(keys.get(i)));
+                } else {
                     assertEquals(configured, values.get(i), "README row of " + keys.get(i));
                 }
                 seen.add(keys.get(i));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.producttagger.TestSupport;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.training.FineTuneFixtures;
+import io.producttagger.training.loop.Recipe;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -325,7 +326,10 @@ class WebConsoleTest {
         browser.screenshot("admin-models");
         browser.find("nav a[href='#new']").click();
         browser.await(TAGGING, d -> d.findElement(By.id("dataset")).isDisplayed());
-        assertEquals("20", browser.find("#epochs").getAttribute("value"), "defaults shown");
+        assertEquals("0.2", browser.find("#validationFraction").getAttribute("value"), "defaults shown");
+        assertEquals("", browser.find("#epochs").getAttribute("value"), "the recipe decides the epochs");
+        assertTrue(browser.find("#epochs-default").getText().contains(Recipe.defaultsOf("epochs")),
+                "each recipe's default shown: " + browser.find("#epochs-default").getText());
         browser.find("#dataset").sendKeys("photos");
         browser.find("#baseModel").sendKeys("fashion");
         browser.find("#name").sendKeys("fashion");

@@ -57,7 +57,7 @@ public record FineTuneJob(String id, String state, Map<String, Object> request, 
      * features (the colour backbone's recipe), the head-only epochs, the whole-network epochs. The admin OpenAPI's
      * {@code FineTuneJob.phase} enum lists exactly these ({@code FineTuneDocumentsTest}).
      */
-    public static final List<String> PHASES = List.of("loading", "features", "head", "full");
+    public static final List<String> PHASES = List.of("loading", "features", "head", "tail", "full");
 
     /** Returns whether the job will not change any more. */
     public boolean finished() {

@@ -135,15 +135,16 @@ public final class FineTuneJobs implements AutoCloseable {
      * @throws TrainingException.Invalid when the request cannot run (nothing is queued)
      * @throws TrainingException.QueueFull when the queue is full
      */
-    public FineTuneJob submit(FineTuneRequest request, String upload) {
+    public FineTuneJob submit(FineTuneRequest asked, String upload) {
         if (upload != null && !UploadFolders.isId(upload)) {
             throw new IllegalArgumentException("'" + upload + "' is not an upload id");
         }
         String id = UUID.randomUUID().toString();
         // before validation reads the data set: from here on no ended job's upload it reads is deleted
-        inUse.use(id, request.dataset());
+        inUse.use(id, asked.dataset());
         try {
-            fineTune.validate(request);
+            // the job shows and runs the request as it will train: recipe chosen, its defaults filled in
+            FineTuneRequest request = fineTune.resolve(asked);
             FineTuneJob job = queued(id, request, upload);
             Slot slot = new Slot(job);
             write(job); // before anyone can see the job, so no change of state is written over by this first file

@@ -12,6 +12,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import io.producttagger.vision.Normalization;
 import java.util.ArrayList;
@@ -23,8 +24,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Trains an image classifier held by a DJL {@link Model} on in-memory images at input size.
  *
- * <p>SGD with momentum and weight decay, a linear warm-up then cosine decay of the learning rate, random
- * shifts and flips. Each step's arrays live in their own sub-manager that is closed after the step, so
+ * <p>SGD with momentum and weight decay (or AdamW, with a learning rate per parameter group), a linear warm-up
+ * then cosine decay of the learning rate, random shifts and flips. Each step's arrays live in their own sub-manager that is closed after the step, so
  * native memory stays flat however long the run.
  */
 public final class ClassifierTrainer {
@@ -40,9 +41,12 @@ public final class ClassifierTrainer {
      * @param warmupEpochs epochs of linear warm-up from a tenth of the peak rate
      * @param augmentation random shifts and flips
      * @param seed seed of the shuffling and augmentation
+     * @param adamW AdamW (decoupled weight decay; {@code momentum} unused) instead of SGD with momentum
+     * @param rateFactors learning-rate multipliers by parameter id (DJL's {@code Parameter.getId()}); a parameter
+     *     not named trains at {@code learningRate}
      */
     public record Settings(int epochs, int batchSize, float learningRate, float momentum, float weightDecay,
-            int warmupEpochs, Augmentation augmentation, long seed) {
+            int warmupEpochs, Augmentation augmentation, long seed, boolean adamW, Map<String, Float> rateFactors) {
         /** Validates the settings. */
         public Settings {
             if (epochs < 1 || batchSize < 1 || !(learningRate > 0) || warmupEpochs < 0 || warmupEpochs > epochs) {
@@ -52,6 +56,7 @@ public final class ClassifierTrainer {
             if (augmentation == null) {
                 throw new IllegalArgumentException("augmentation is null; use Augmentation.NONE for none");
             }
+            rateFactors = Map.copyOf(rateFactors);
         }
 
         /** Starts settings: epochs, batch size and learning rate are required, the rest optional. */
@@ -61,7 +66,8 @@ public final class ClassifierTrainer {
 
         /**
          * Builds {@link Settings}: {@code set*} for epochs, batch size and learning rate, {@code opt*} for SGD
-         * momentum (0.9), weight decay (none), warm-up (none), augmentation (none) and seed (42).
+         * momentum (0.9), weight decay (none), warm-up (none), augmentation (none), seed (42), the optimiser (SGD)
+         * and per-parameter rate factors (none).
          */
         public static final class Builder {
             private int epochs;
@@ -72,6 +78,8 @@ public final class ClassifierTrainer {
             private int warmupEpochs;
             private Augmentation augmentation = Augmentation.NONE;
             private long seed = 42;
+            private boolean adamW;
+            private Map<String, Float> rateFactors = Map.of();
 
             private Builder() {}
 
@@ -123,6 +131,18 @@ public final class ClassifierTrainer {
                 return this;
             }
 
+            /** Trains with AdamW instead of SGD with momentum. */
+            public Builder optAdamW() {
+                this.adamW = true;
+                return this;
+            }
+
+            /** Sets learning-rate multipliers by parameter id; parameters not named keep the base rate. */
+            public Builder optRateFactors(Map<String, Float> factors) {
+                this.rateFactors = factors;
+                return this;
+            }
+
             /**
              * Builds the settings.
              *
@@ -131,7 +151,7 @@ public final class ClassifierTrainer {
             public Settings build() {
                 validate();
                 return new Settings(epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs,
-                        augmentation, seed);
+                        augmentation, seed, adamW, rateFactors);
             }
 
             private void validate() {
@@ -237,9 +257,8 @@ public final class ClassifierTrainer {
                 .optFinalValue(settings.learningRate() * 1e-3f).setMaxUpdates(Math.max(1, totalSteps)).build();
         Tracker lr = warmupSteps == 0 ? cosine : Tracker.warmUp().optWarmUpBeginValue(settings.learningRate() / 10)
                 .optWarmUpSteps(warmupSteps).setMainTracker(cosine).build();
-        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(lr).optMomentum(settings.momentum())
-                .optWeightDecays(settings.weightDecay()).build();
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(sgd);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(optimizer(lr));
 
         Shape batchShape = new Shape(bs).addAll(train.sampleShape());
         int per = train.sampleSize();
@@ -306,6 +325,19 @@ public final class ClassifierTrainer {
             Evaluation finalEval = validation == null ? null : evaluate(trainer, validation, 250);
             return new Result(history, finalEval, (System.nanoTime() - start) / 1e9, stopped);
         }
+    }
+
+    private Optimizer optimizer(Tracker lr) {
+        Map<String, Float> factors = settings.rateFactors();
+        if (settings.adamW()) {
+            ParameterTracker perGroup = (id, updates) -> lr.getNewValue(updates) * factors.getOrDefault(id, 1f);
+            return Optimizer.adamW().optLearningRateTracker(perGroup).optWeightDecays(settings.weightDecay()).build();
+        }
+        if (!factors.isEmpty()) {
+            throw new IllegalArgumentException("rate factors need AdamW (optAdamW)");
+        }
+        return Optimizer.sgd().setLearningRateTracker(lr).optMomentum(settings.momentum())
+                .optWeightDecays(settings.weightDecay()).build();
     }
 
     /** Evaluates the trainer's model (inference mode) on any labelled samples. */

@@ -57,12 +57,6 @@ public final class FineTune {
     /** The evaluation report written next to the new version's {@code model.json}. */
     public static final String REPORT_FILE = "evaluation.json";
 
-    /** Fewest steps an epoch of the cached-features recipe makes (its batches shrink for small sets). */
-    private static final int MIN_CACHED_STEPS = 8;
-
-    /** Images per batch while computing cached features. */
-    private static final int CACHE_BATCH = 32;
-
     /**
      * Where a run is.
      *
@@ -153,14 +147,27 @@ public final class FineTune {
     }
 
     /**
+     * Checks a request ({@link #validate}) and returns it as it will run: its recipe chosen for the base's family
+     * and every setting left to the recipe filled in.
+     *
+     * @throws TrainingException.Invalid when the request cannot run
+     */
+    public FineTuneRequest resolve(FineTuneRequest request) {
+        ModelManifest base = validate(request);
+        Architecture architecture = base.architecture().fineTuned(request.color());
+        return request.resolved(request.recipe().resolve(architecture));
+    }
+
+    /**
      * Runs a fine-tune on the calling thread and publishes the result.
      *
      * @param progress told about every step and epoch
      * @param cancelled polled between steps; when true the run ends and nothing is published
      * @throws TrainingException when the data or the run fail, or the run was cancelled
      */
-    public Outcome run(FineTuneRequest request, Consumer<Progress> progress, BooleanSupplier cancelled) {
+    public Outcome run(FineTuneRequest asked, Consumer<Progress> progress, BooleanSupplier cancelled) {
         long start = System.nanoTime();
+        FineTuneRequest request = resolve(asked);
         ModelManifest base = validate(request);
         Architecture baseArchitecture = base.architecture();
         Architecture architecture = baseArchitecture.fineTuned(request.color());
@@ -184,6 +191,7 @@ public final class FineTune {
         List<String> labels = dataset.labels();
         boolean sameLabels = labels.equals(base.labels());
         boolean newHead = !sameLabels || !architecture.equals(baseArchitecture);
+        Recipe recipe = request.recipe();
 
         Optional<Integer> callerThreads = Optional.empty();
         try (Model model = Model.newInstance(request.name(), Architecture.ENGINE)) {
@@ -207,13 +215,10 @@ public final class FineTune {
             Block features = baseArchitecture.transferFeatures(backbone, architecture);
             Block head = newHead ? architecture.buildHead(labels.size()) : Architecture.head(baseBlock);
             SequentialBlock block = new SequentialBlock().add(features).add(head);
-            int bs = Math.min(request.batchSize(), train.size());
             Augmentation augmentation = new Augmentation(Math.max(1, in.width() / 14), true, background(train));
-            Trained trained = architecture.cachesFeatures()
-                    ? cachedFeatures(request, model, block, features, head, normalization, train, validation, bs,
-                            progress, cancelled)
-                    : wholeImages(request, model, block, backbone, normalization, train, validation, augmentation, bs,
-                            progress, cancelled);
+            FineTuneRecipe.Result trained = recipe(recipe).train(new FineTuneRecipe.Input(request, model,
+                    architecture, backbone, features, head, newHead, normalization, train, validation, augmentation,
+                    progress, start, cancelled));
             if (cancelled.getAsBoolean()) {
                 throw new TrainingException("the fine-tune was cancelled; nothing was published");
             }
@@ -231,7 +236,8 @@ public final class FineTune {
             training.put("images", loaded.images().size());
             training.put("headReplaced", newHead);
             training.put("colorBranchAdded", architecture.inputChannels() > baseArchitecture.inputChannels());
-            training.put("recipe", trained.recipe());
+            training.put("recipe", recipe.id());
+            training.put("how", trained.recipe());
             training.put("headOnlyEpochs", request.headOnlyEpochs());
             training.put("headLearningRate", request.headLearningRate());
             training.put("epochs", history.size());
@@ -250,6 +256,9 @@ public final class FineTune {
             ModelManifest manifest = ModelManifest.builder().setName(request.name()).setVersion(version)
                     .setLabels(labels).setInput(in).setArchitecture(architecture).optPreprocessing(steps)
                     .optMetrics(report).optTraining(training).optCreated(Instant.now().toString()).build();
+            // the whole network was never initialised as one block when a recipe trained its parts
+            block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
+                    new Shape(1, in.channels(), in.height(), in.width()));
             model.setBlock(block);
             store.publish(manifest, dir -> {
                 model.save(dir, manifest.parameters());
@@ -258,204 +267,6 @@ public final class FineTune {
             return new Outcome(manifest, report, loaded.skipped());
         } finally {
             callerThreads.ifPresent(OpenMpThreads::limitCallingThread);
-        }
-    }
-
-    /**
-     * What a recipe produced: the block it trained now holds the parameters to publish.
-     *
-     * @param recipe how it trained, for the manifest
-     * @param evaluation the validation evaluation of those parameters
-     * @param history every epoch of both phases
-     * @param bestEpoch the epoch whose parameters are published
-     * @param batchSize the samples per step it trained with
-     * @param augmentation what it did to the training images, for the manifest
-     */
-    private record Trained(String recipe, Evaluation evaluation, List<ClassifierTrainer.EpochSummary> history,
-            int bestEpoch, int batchSize, String augmentation) {}
-
-    /**
-     * The recipe for families whose features train as a whole (batch-norm statistics that must follow the new
-     * data): the new head alone with the backbone frozen, then the whole network, on augmented images.
-     */
-    private static Trained wholeImages(FineTuneRequest request, Model model, SequentialBlock block, Block backbone,
-            Normalization normalization, LabeledImages train, LabeledImages validation, Augmentation augmentation,
-            int bs, Consumer<Progress> progress, BooleanSupplier cancelled) {
-        model.setBlock(block);
-        TrainingSamples trainSamples = TrainingSamples.images(train, normalization, augmentation);
-        TrainingSamples validationSamples = TrainingSamples.images(validation, normalization, Augmentation.NONE);
-        int totalEpochs = request.headOnlyEpochs() + request.epochs();
-        Tracker tracker = new Tracker(progress, totalEpochs, (long) (train.size() / bs) * totalEpochs,
-                System.nanoTime());
-        Phases phases = new Phases(model, tracker, cancelled);
-        if (request.headOnlyEpochs() > 0) {
-            freezeBackbone(backbone, true);
-            try {
-                phases.run("head", trainSamples, validationSamples, phase(request.headOnlyEpochs(), bs,
-                        request.headLearningRate(), 1e-4f, augmentation, request.seed()), Integer.MAX_VALUE);
-            } finally {
-                freezeBackbone(backbone, false);
-            }
-        }
-        if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
-            phases.run("full", trainSamples, validationSamples, phase(request.epochs(), bs, request.learningRate(),
-                    5e-4f, augmentation, request.seed() + 1), request.patience());
-        }
-        return phases.finish("images: the new head " + request.headOnlyEpochs() + " epochs with the backbone"
-                + " frozen, then the whole network", validationSamples, bs, augmentation.toString());
-    }
-
-    /**
-     * The recipe for families whose features can be frozen and cached ({@link Architecture#cachesFeatures}): the
-     * features block runs once on each training and validation image, then the head trains on the cached vectors,
-     * first at the head rate and then at the whole-network rate, so an epoch costs milliseconds. Each image is cached
-     * as it is: measured on the departments set, four augmented views of each instead gave 59.0% held-out top-1
-     * against 60.2%, in 40 s instead of 14 s.
-     */
-    private static Trained cachedFeatures(FineTuneRequest request, Model model, SequentialBlock block,
-            Block features, Block head, Normalization normalization, LabeledImages train, LabeledImages validation,
-            int bs, Consumer<Progress> progress, BooleanSupplier cancelled) {
-        int totalEpochs = request.headOnlyEpochs() + request.epochs();
-        // a step on cached features costs next to nothing, so small sets take smaller batches and every epoch
-        // makes at least MIN_CACHED_STEPS steps: at the minimum of 10 images per label the head otherwise made one
-        // step an epoch and stopped undertrained
-        int trainBs = Math.max(1, Math.min(bs, train.size() / MIN_CACHED_STEPS));
-        long cacheSteps = batches(train.size()) + batches(validation.size());
-        Tracker tracker = new Tracker(progress, totalEpochs, cacheSteps + (long) (train.size() / trainBs) * totalEpochs,
-                System.nanoTime());
-        TrainingSamples trainSamples = cache(model, features, TrainingSamples.images(train, normalization,
-                Augmentation.NONE), tracker, cancelled);
-        TrainingSamples validationSamples = cache(model, features, TrainingSamples.images(validation, normalization,
-                Augmentation.NONE), tracker, cancelled);
-        model.setBlock(head);
-        Phases phases = new Phases(model, tracker, cancelled);
-        if (request.headOnlyEpochs() > 0 && !cancelled.getAsBoolean()) {
-            phases.run("head", trainSamples, validationSamples, phase(request.headOnlyEpochs(), trainBs,
-                    request.headLearningRate(), 1e-4f, Augmentation.NONE, request.seed()), request.patience());
-        }
-        if (request.epochs() > 0 && !cancelled.getAsBoolean()) {
-            phases.run("full", trainSamples, validationSamples, phase(request.epochs(), trainBs,
-                    request.learningRate(), 1e-4f, Augmentation.NONE, request.seed() + 1), request.patience());
-        }
-        Trained trained = phases.finish("cached features: the frozen backbone ran once on each training image; the"
-                + " head trained on them at the head rate, then at the whole-network rate", validationSamples, trainBs,
-                "none (features cached once per image)");
-        // the whole network was never initialised as one block, only its parts (which keep their parameters)
-        block.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32,
-                new Shape(1, train.channels(), train.height(), train.width()));
-        model.setBlock(block);
-        return trained;
-    }
-
-    /** The settings of one phase of a recipe: SGD with momentum 0.9 and no warm-up, as every phase trains. */
-    private static ClassifierTrainer.Settings phase(int epochs, int batchSize, float learningRate, float weightDecay,
-            Augmentation augmentation, long seed) {
-        return ClassifierTrainer.Settings.builder().setEpochs(epochs).setBatchSize(batchSize)
-                .setLearningRate(learningRate).optMomentum(0.9f).optWeightDecay(weightDecay)
-                .optAugmentation(augmentation).optSeed(seed).build();
-    }
-
-    private static int batches(int samples) {
-        return (samples + CACHE_BATCH - 1) / CACHE_BATCH;
-    }
-
-    /** Runs samples through a frozen block (inference mode) in batches and keeps its outputs. */
-    private static TrainingSamples.Cached cache(Model model, Block frozen, TrainingSamples samples, Tracker tracker,
-            BooleanSupplier cancelled) {
-        int n = samples.size();
-        int per = samples.sampleSize();
-        int[] labels = new int[n];
-        float[] input = new float[CACHE_BATCH * per];
-        float[] data = new float[0];
-        Shape outShape = new Shape(0);
-        ParameterStore parameters = new ParameterStore(model.getNDManager(), false);
-        for (int start = 0; start < n && !cancelled.getAsBoolean(); start += CACHE_BATCH) {
-            int count = Math.min(CACHE_BATCH, n - start);
-            for (int i = 0; i < count; i++) {
-                samples.write(start + i, input, i * per, null);
-                labels[start + i] = samples.label(start + i);
-            }
-            try (NDManager sub = model.getNDManager().newSubManager()) {
-                NDArray x = sub.create(java.util.Arrays.copyOf(input, count * per),
-                        new Shape(count).addAll(samples.sampleShape()));
-                NDArray out = frozen.forward(parameters, new NDList(x), false).singletonOrThrow();
-                if (start == 0) {
-                    outShape = out.getShape().slice(1);
-                    data = new float[Math.toIntExact(n * outShape.size())];
-                }
-                float[] values = out.toFloatArray();
-                System.arraycopy(values, 0, data, Math.toIntExact(start * outShape.size()), values.length);
-            }
-            tracker.step("features", 0, start / CACHE_BATCH + 1, batches(n), Float.NaN);
-        }
-        if (cancelled.getAsBoolean()) {
-            throw new TrainingException("the fine-tune was cancelled; nothing was published");
-        }
-        return new TrainingSamples.Cached(outShape, data, labels, samples.labelNames());
-    }
-
-    /**
-     * Runs the phases of a recipe one after the other on the model's block, counting epochs across them, keeping
-     * the best epoch's parameters and stopping a phase early after {@code patience} epochs without a better one.
-     */
-    private static final class Phases {
-        private final Model model;
-        private final Tracker tracker;
-        private final BooleanSupplier cancelled;
-        private final BestParameters best;
-        private final List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
-        private ClassifierTrainer.Result last;
-
-        Phases(Model model, Tracker tracker, BooleanSupplier cancelled) {
-            this.model = model;
-            this.tracker = tracker;
-            this.cancelled = cancelled;
-            this.best = new BestParameters(model);
-        }
-
-        void run(String name, TrainingSamples train, TrainingSamples validation, ClassifierTrainer.Settings settings,
-                int patience) {
-            int epochOffset = history.size();
-            double[] bestInPhase = {-1};
-            int[] sinceBest = {0};
-            boolean[] early = {false};
-            ClassifierTrainer.Listener listener = new ClassifierTrainer.Listener() {
-                @Override
-                public void onStep(int epoch, int step, int stepsPerEpoch, float loss) {
-                    tracker.step(name, epochOffset + epoch, step, stepsPerEpoch, loss);
-                }
-
-                @Override
-                public void onEpoch(ClassifierTrainer.EpochSummary s) {
-                    tracker.epoch(s.trainLoss(), s.validationAccuracy());
-                    best.offer(epochOffset + s.epoch(), s.validationAccuracy());
-                    if (s.validationAccuracy() > bestInPhase[0]) {
-                        bestInPhase[0] = s.validationAccuracy();
-                        sinceBest[0] = 0;
-                    } else if (++sinceBest[0] >= patience) {
-                        early[0] = true;
-                    }
-                }
-            };
-            last = new ClassifierTrainer(settings).train(model, train, validation, listener,
-                    () -> early[0] || cancelled.getAsBoolean());
-            history.addAll(last.epochs());
-        }
-
-        /** Puts the best epoch's parameters back into the block when the last epoch was worse. */
-        Trained finish(String recipe, TrainingSamples validation, int batchSize, String augmentation) {
-            if (last == null) {
-                throw new TrainingException("the fine-tune ran no epoch");
-            }
-            Evaluation evaluation = last.validation();
-            int bestEpoch = history.size();
-            if (best.epoch() > 0 && best.accuracy() > evaluation.top1()) {
-                // the last epoch overfitted: publish the best epoch's parameters, evaluated again
-                best.restore();
-                evaluation = evaluate(model, validation);
-                bestEpoch = best.epoch();
-            }
-            return new Trained(recipe, evaluation, List.copyOf(history), bestEpoch, batchSize, augmentation);
         }
     }
 
@@ -468,124 +279,6 @@ public final class FineTune {
             throw new TrainingException.Invalid("unknown base model '" + request.baseModel()
                     + (request.baseVersion() == null ? "" : "@" + request.baseVersion()) + "': " + e.getMessage()
                     + "; known models: " + store.models());
-        }
-    }
-
-    /**
-     * Freezes or unfreezes the parameters the optimiser learns. Batch norm's running statistics are left alone:
-     * freezing and then unfreezing them would mark them trainable (DJL's {@code Parameter.freeze(false)} sets
-     * {@code requiresGradient} on any parameter), after which they stop following the data and the network
-     * evaluates new products with the base's statistics. Measured: validation top-1 of a 6-label colour set went
-     * from about 40% to 72% once the statistics followed the data again.
-     */
-    static void freezeBackbone(Block backbone, boolean freeze) {
-        backbone.freezeParameters(freeze,
-                p -> p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR);
-    }
-
-    /** Evaluates the model in inference mode on labelled samples. */
-    private static Evaluation evaluate(Model model, TrainingSamples data) {
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss());
-        try (Trainer trainer = model.newTrainer(config)) {
-            return ClassifierTrainer.evaluate(trainer, data, 250);
-        }
-    }
-
-    /**
-     * A heap copy of the parameters (batch-norm running statistics included) at the epoch with the best
-     * validation accuracy so far: with a few dozen images per label the last epoch is often not the best.
-     */
-    private static final class BestParameters {
-        private final Model model;
-        private byte[] saved;
-        private double accuracy = -1;
-        private int epoch;
-
-        BestParameters(Model model) {
-            this.model = model;
-        }
-
-        void offer(int epochNumber, double validationAccuracy) {
-            if (Double.isNaN(validationAccuracy) || validationAccuracy < accuracy) {
-                return;
-            }
-            accuracy = validationAccuracy;
-            epoch = epochNumber;
-            // DJL's own parameter format: MKL-DNN laid-out arrays cannot be overwritten element-wise
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-                model.getBlock().saveParameters(out);
-            } catch (IOException e) {
-                throw new TrainingException("cannot keep the best epoch's parameters: " + e.getMessage(), e);
-            }
-            saved = bytes.toByteArray();
-        }
-
-        void restore() {
-            try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(saved))) {
-                model.getBlock().loadParameters(model.getNDManager(), in);
-            } catch (IOException | ai.djl.MalformedModelException e) {
-                throw new TrainingException("cannot restore the best epoch's parameters: " + e.getMessage(), e);
-            }
-        }
-
-        double accuracy() {
-            return accuracy;
-        }
-
-        int epoch() {
-            return epoch;
-        }
-    }
-
-    /** Reports progress with an ETA from the mean step time so far. */
-    private static final class Tracker {
-        private final Consumer<Progress> out;
-        private final int epochs;
-        private final long totalSteps;
-        private final long start;
-        private long done;
-        private String phase = "head";
-        private int epoch;
-        private int step;
-        private int stepsPerEpoch;
-        private double loss = Double.NaN;
-        private double validation = Double.NaN;
-        private List<EpochPoint> history = List.of();
-
-        Tracker(Consumer<Progress> out, int epochs, long totalSteps, long start) {
-            this.out = out;
-            this.epochs = epochs;
-            this.totalSteps = totalSteps;
-            this.start = start;
-        }
-
-        void step(String phaseName, int epochNumber, int stepNumber, int steps, float stepLoss) {
-            phase = phaseName;
-            epoch = epochNumber;
-            step = stepNumber;
-            stepsPerEpoch = steps;
-            loss = stepLoss;
-            done++;
-            publish();
-        }
-
-        void epoch(double trainLoss, double validationAccuracy) {
-            validation = validationAccuracy;
-            List<EpochPoint> next = new ArrayList<>(history);
-            next.add(new EpochPoint(epoch, phase, round4(trainLoss), round4(validationAccuracy)));
-            history = List.copyOf(next); // one copy an epoch; every step's progress shares it
-            publish();
-        }
-
-        private static double round4(double v) {
-            return Double.isNaN(v) ? -1 : Math.round(v * 1e4) / 1e4;
-        }
-
-        private void publish() {
-            double perStep = (System.nanoTime() - start) / 1e9 / Math.max(1, done);
-            long eta = Math.round(perStep * Math.max(0, totalSteps - done));
-            out.accept(new Progress(phase, epoch, epochs, step, stepsPerEpoch, loss, validation, eta, history));
         }
     }
 
@@ -609,6 +302,16 @@ public final class FineTune {
         java.util.Collections.shuffle(train, random);
         return new LabeledImages[] {all.select(train.stream().mapToInt(Integer::intValue).toArray()),
                 all.select(val.stream().mapToInt(Integer::intValue).toArray())};
+    }
+
+    /** The implementation of a resolved recipe. */
+    private static FineTuneRecipe recipe(Recipe recipe) {
+        return switch (recipe) {
+            case TAIL -> new CachedRecipe(true);
+            case PROBE -> new CachedRecipe(false);
+            case IMAGES -> new ImagesRecipe();
+            case AUTO -> throw new IllegalArgumentException("resolve the recipe first");
+        };
     }
 
     /** Counts the decoded images of each label. */

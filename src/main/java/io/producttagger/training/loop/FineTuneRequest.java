@@ -17,11 +17,12 @@ import java.util.Map;
  * @param baseModel the model whose backbone training starts from
  * @param baseVersion its version, or null for its serving version
  * @param name the model to publish the result under (its next version)
- * @param headOnlyEpochs epochs training only the new head (backbone frozen) at {@code headLearningRate}
- * @param epochs further epochs training the whole network at {@code learningRate}
- * @param headLearningRate learning rate of the head-only phase
- * @param learningRate learning rate of the whole-network phase
- * @param batchSize images per step
+ * @param recipe how to train ({@link Recipe#AUTO}: the best the base's family supports)
+ * @param headOnlyEpochs epochs training only the new head (backbone frozen); null for the recipe's default
+ * @param epochs further epochs training everything that trains; null for the recipe's default
+ * @param headLearningRate learning rate of the head; null for the recipe's default
+ * @param learningRate learning rate of the trained backbone layers; null for the recipe's default
+ * @param batchSize images per step; null for the recipe's default
  * @param validationFraction fraction of each label held out for validation
  * @param minImagesPerLabel fewest images a label may have
  * @param patience whole-network epochs without a better validation accuracy before training stops early
@@ -30,8 +31,8 @@ import java.util.Map;
  *     colour histogram beside them); ignored when the base already takes colour
  */
 public record FineTuneRequest(Path dataset, String datasetName, String baseModel, String baseVersion, String name,
-        int headOnlyEpochs, int epochs, float headLearningRate, float learningRate, int batchSize,
-        double validationFraction, int minImagesPerLabel, int patience, long seed, boolean color) {
+        Recipe recipe, Integer headOnlyEpochs, Integer epochs, Float headLearningRate, Float learningRate,
+        Integer batchSize, double validationFraction, int minImagesPerLabel, int patience, long seed, boolean color) {
 
     /**
      * Validates the settings.
@@ -45,17 +46,26 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         if (name == null || name.isBlank()) {
             name = baseModel;
         }
-        if (headOnlyEpochs < 0 || epochs < 0 || headOnlyEpochs + epochs < 1 || headOnlyEpochs + epochs > 1000) {
+        if (recipe == null) {
+            throw new TrainingException.Invalid("a fine-tune needs a recipe (auto for the base's best)");
+        }
+        if (headOnlyEpochs != null && epochs != null && (headOnlyEpochs < 0 || epochs < 0
+                || headOnlyEpochs + epochs < 1 || headOnlyEpochs + epochs > 1000)) {
             throw new TrainingException.Invalid("headOnlyEpochs and epochs must be >= 0 with 1 to 1000 in total, got "
                     + headOnlyEpochs + " and " + epochs);
         }
-        if (!(headLearningRate > 0 && headLearningRate <= 10)) {
+        if (headOnlyEpochs != null && (headOnlyEpochs < 0 || headOnlyEpochs > 1000)
+                || epochs != null && (epochs < 0 || epochs > 1000)) {
+            throw new TrainingException.Invalid("headOnlyEpochs and epochs must be 0 to 1000, got " + headOnlyEpochs
+                    + " and " + epochs);
+        }
+        if (headLearningRate != null && !(headLearningRate > 0 && headLearningRate <= 10)) {
             throw new TrainingException.Invalid("headLearningRate must be in (0, 10], got " + headLearningRate);
         }
-        if (!(learningRate > 0 && learningRate <= 10)) {
+        if (learningRate != null && !(learningRate > 0 && learningRate <= 10)) {
             throw new TrainingException.Invalid("learningRate must be in (0, 10], got " + learningRate);
         }
-        if (batchSize < 1 || batchSize > 4096) {
+        if (batchSize != null && (batchSize < 1 || batchSize > 4096)) {
             throw new TrainingException.Invalid("batchSize must be 1 to 4096, got " + batchSize);
         }
         if (!(validationFraction > 0 && validationFraction < 0.9)) {
@@ -79,6 +89,7 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         described.put("dataset", datasetName);
         described.put("baseModel", baseSpec());
         described.put("name", name);
+        described.put("recipe", recipe.id());
         described.put("headOnlyEpochs", headOnlyEpochs);
         described.put("epochs", epochs);
         described.put("headLearningRate", headLearningRate);
@@ -90,6 +101,30 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         described.put("seed", seed);
         described.put("color", color);
         return described;
+    }
+
+    /**
+     * Returns whether the recipe and every setting are known: {@link #resolved} made this request, or the client
+     * gave them all.
+     */
+    public boolean isResolved() {
+        return recipe != Recipe.AUTO && headOnlyEpochs != null && epochs != null && headLearningRate != null
+                && learningRate != null && batchSize != null;
+    }
+
+    /**
+     * Returns this request for the recipe that runs: {@code concrete} in place of {@link Recipe#AUTO}, every
+     * setting left to the recipe filled in from its {@link Recipe#defaults()}.
+     *
+     * @throws TrainingException.Invalid when the settings are out of range together
+     */
+    public FineTuneRequest resolved(Recipe concrete) {
+        Recipe.Defaults d = concrete.defaults();
+        return new FineTuneRequest(dataset, datasetName, baseModel, baseVersion, name, concrete,
+                headOnlyEpochs != null ? headOnlyEpochs : d.headOnlyEpochs(), epochs != null ? epochs : d.epochs(),
+                headLearningRate != null ? headLearningRate : d.headLearningRate(),
+                learningRate != null ? learningRate : d.learningRate(), batchSize != null ? batchSize : d.batchSize(),
+                validationFraction, minImagesPerLabel, patience, seed, color);
     }
 
     /** Returns the base as users write it: {@code NAME} or {@code NAME@VERSION}. */
@@ -122,11 +157,12 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         private String baseModel;
         private String baseVersion;
         private String name;
-        private int headOnlyEpochs;
-        private int epochs;
-        private float headLearningRate;
-        private float learningRate;
-        private int batchSize;
+        private Recipe recipe;
+        private Integer headOnlyEpochs;
+        private Integer epochs;
+        private Float headLearningRate;
+        private Float learningRate;
+        private Integer batchSize;
         private double validationFraction;
         private int minImagesPerLabel;
         private int patience;
@@ -134,6 +170,7 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         private boolean color;
 
         private Builder(TaggerConfig.FineTune defaults) {
+            recipe = Recipe.parse(defaults.recipe());
             headOnlyEpochs = defaults.headOnlyEpochs();
             epochs = defaults.epochs();
             headLearningRate = defaults.headLearningRate();
@@ -178,6 +215,12 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
         /** Sets the model to publish under; without it, the base's name. */
         public Builder optName(String modelName) {
             this.name = modelName;
+            return this;
+        }
+
+        /** Sets the recipe ({@code finetune.recipe}). */
+        public Builder optRecipe(Recipe value) {
+            this.recipe = value;
             return this;
         }
 
@@ -248,7 +291,7 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
          */
         public FineTuneRequest build() {
             validate();
-            return new FineTuneRequest(dataset, datasetName, baseModel, baseVersion, name, headOnlyEpochs, epochs,
+            return new FineTuneRequest(dataset, datasetName, baseModel, baseVersion, name, recipe, headOnlyEpochs, epochs,
                     headLearningRate, learningRate, batchSize, validationFraction, minImagesPerLabel, patience, seed,
                     color);
         }

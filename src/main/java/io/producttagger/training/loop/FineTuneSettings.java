@@ -14,6 +14,7 @@ import java.util.Optional;
  *
  * @param baseModel the base as {@code NAME} or {@code NAME@VERSION}; null for {@code finetune.base-model}
  * @param name the model to publish under; null for the base's name
+ * @param recipe {@link Recipe#id} of the recipe; null for {@code finetune.recipe}
  * @param headOnlyEpochs null for {@code finetune.head-only-epochs}
  * @param epochs null for {@code finetune.epochs}
  * @param headLearningRate null for {@code finetune.head-learning-rate}
@@ -24,7 +25,7 @@ import java.util.Optional;
  * @param seed null for {@code finetune.seed}
  * @param color null for {@code finetune.color}
  */
-public record FineTuneSettings(String baseModel, String name, Integer headOnlyEpochs, Integer epochs,
+public record FineTuneSettings(String baseModel, String name, String recipe, Integer headOnlyEpochs, Integer epochs,
         Float headLearningRate, Float learningRate, Integer batchSize, Double validationFraction, Integer patience,
         Long seed, Boolean color) {
 
@@ -55,6 +56,7 @@ public record FineTuneSettings(String baseModel, String name, Integer headOnlyEp
         }
         FineTuneRequest.Builder b = FineTuneRequest.builder(defaults).setDataset(dataset, shownAs)
                 .setBase(ref.name(), ref.version()).optName(name != null ? name : ref.name());
+        Optional.ofNullable(recipe).map(Recipe::parse).ifPresent(b::optRecipe);
         Optional.ofNullable(headOnlyEpochs).ifPresent(b::optHeadOnlyEpochs);
         Optional.ofNullable(epochs).ifPresent(b::optEpochs);
         Optional.ofNullable(headLearningRate).ifPresent(b::optHeadLearningRate);
@@ -76,6 +78,7 @@ public record FineTuneSettings(String baseModel, String name, Integer headOnlyEp
     public static final class Builder {
         private String baseModel;
         private String name;
+        private String recipe;
         private Integer headOnlyEpochs;
         private Integer epochs;
         private Float headLearningRate;
@@ -97,6 +100,12 @@ public record FineTuneSettings(String baseModel, String name, Integer headOnlyEp
         /** Sets the model to publish under. */
         public Builder optName(String value) {
             this.name = value;
+            return this;
+        }
+
+        /** Sets the recipe by its id ({@code auto}, {@code tail}, {@code probe}, {@code images}). */
+        public Builder optRecipe(String value) {
+            this.recipe = value;
             return this;
         }
 
@@ -157,7 +166,7 @@ public record FineTuneSettings(String baseModel, String name, Integer headOnlyEp
         /** Builds the settings; the ranges are checked when they become a request ({@link FineTuneSettings#toRequest}). */
         public FineTuneSettings build() {
             validate();
-            return new FineTuneSettings(baseModel, name, headOnlyEpochs, epochs, headLearningRate, learningRate,
+            return new FineTuneSettings(baseModel, name, recipe, headOnlyEpochs, epochs, headLearningRate, learningRate,
                     batchSize, validationFraction, patience, seed, color);
         }
 

@@ -160,8 +160,8 @@ class FineTuneTest {
         TestSupport.offline();
         float[] plain = runningMeanAfterTraining(block -> { });
         float[] frozenThenThawed = runningMeanAfterTraining(block -> {
-            FineTune.freezeBackbone(block, true);
-            FineTune.freezeBackbone(block, false);
+            ImagesRecipe.freezeBackbone(block, true);
+            ImagesRecipe.freezeBackbone(block, false);
         });
         for (int c = 0; c < plain.length; c++) {
             assertTrue(plain[c] > 0.5f, "training moves the running mean towards the data's mean (about 5): " + plain[c]);
