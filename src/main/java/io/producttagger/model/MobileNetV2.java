@@ -183,9 +183,8 @@ public record MobileNetV2(Stem stem, List<InvertedResidual> blocks, int lastFilt
 
     /**
      * The front is the stem and every block but the last {@link #TAIL_BLOCKS}; the tail is those blocks, the last
-     * convolution and the pooling (children of {@link #buildFeatures} in order). Measured outside the project on
-     * two held-out colour product sets: training these on cached activations with a new head beat a head alone on
-     * the same features by 2.6 points on one set and tied on the other (README, Fine-tuning).
+     * convolution and the pooling (children of {@link #buildFeatures} in order): how many train is the recipe
+     * measured in the README (Fine-tuning, recipes).
      */
     @Override
     public FeatureSplit trainableTail(Block features) {

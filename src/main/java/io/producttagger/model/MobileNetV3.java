@@ -31,10 +31,8 @@ import java.util.function.Function;
  *
  * <p>The features are the global averages of the outputs of the {@code pooled} blocks, each L2-normalised, side by
  * side. The backbone alone pools its last block; a fine-tune pools the ends of the stride-4, stride-16 and
- * stride-32 stages ({@link #fineTuned}), because the deep features alone hardly see colour: on three red, blue and
- * green fruit that only colour tells apart a linear probe scored 87.5% on the last block and 100% with the
- * stride-4 stage beside it, and on the departments and emoji sets of scripts/finetune-eval 63.5% and 56.7% against
- * 60.9% and 50.0%.
+ * stride-32 stages ({@link #fineTuned}), because the deep features alone hardly see colour (README, "The COCO
+ * colour base", for the probes that showed it).
  *
  * @param stem the first convolution
  * @param blocks the bottlenecks, in order
@@ -192,9 +190,8 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
      * last block is pooled. Each pooled block's output is averaged over the image and L2-normalised, every pooled
      * block to the same norm (a block with few channels, such as the colour-aware stride-4 one, weighs as much as a
      * deep one) and all together to sqrt(D) for D features, so each is about 1 in size and a head trains at the
-     * learning rates of any other family; the head sees the direction of the features, not their scale, which differs a lot between photos
-     * (on the departments set a linear probe scored 60.9% on normalised features and 56.8-62.0% on raw ones
-     * depending on the learning rate). An earlier pooled block ends its stretch of the sequence with a parallel
+     * learning rates of any other family; the head sees the direction of the features, not their scale, which
+     * differs a lot between photos (README, "The COCO colour base"). An earlier pooled block ends its stretch of the sequence with a parallel
      * block: its pooling beside the rest of the network, concatenated.
      */
     @Override
@@ -233,9 +230,8 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
     }
 
     /**
-     * The whole features block is frozen and cached: no batch norm is left in it. Measured on the departments set
-     * with the last block pooled alone, tuning the last two blocks as well at the whole-network rate dropped
-     * held-out top-1 from 54.6% to 29.2% (validation 71% to 48%), so no block tunes.
+     * The whole features block is frozen and cached: no batch norm is left in it. No block tunes: tuning the last
+     * two at the then whole-network rate lost half the held-out accuracy (README, "The COCO colour base").
      */
     @Override
     public boolean cachesFeatures() {

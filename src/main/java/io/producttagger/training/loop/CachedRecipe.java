@@ -53,8 +53,9 @@ final class CachedRecipe implements FineTuneRecipe {
         Architecture.FeatureSplit split = tail ? in.architecture().trainableTail(in.features())
                 : new Architecture.FeatureSplit(in.features(), ai.djl.nn.Blocks.identityBlock());
         // batches that split the set evenly (a fixed 32 would leave up to 31 images of a small set out of every epoch;
-        // this leaves fewer than one batch's worth, other ones each epoch), and at least MIN_STEPS of them: a step on cached tensors costs little, and at 10 images per label a batch of 32 made
-        // one step an epoch, 30 in all, and the head stopped undertrained (held-out 19 of 24 where 24 were right)
+        // this leaves fewer than one batch's worth, other ones each epoch), and at least MIN_STEPS of them: a step
+        // on cached tensors costs little, and at 10 images per label a batch of 32 made one step an epoch and the
+        // head stopped undertrained
         int steps = Math.max(MIN_STEPS, (in.train().size() + in.batchSize() - 1) / in.batchSize());
         int bs = Math.max(1, in.train().size() / steps);
         long cacheSteps = FeatureCache.batches(in.train().size()) + FeatureCache.batches(in.validation().size());

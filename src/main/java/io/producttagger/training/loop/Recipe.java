@@ -17,9 +17,8 @@ public enum Recipe {
     AUTO(null),
     /**
      * The frozen front of the backbone runs once per image and its activations are cached; the backbone's last
-     * layers and a new zero-initialised head train together on them (AdamW, cosine schedule, fixed epochs). The
-     * defaults are the recipe measured outside the project on two held-out colour product sets: rates 1e-4 for
-     * the layers and 1e-2 for the head (higher layer rates made single splits collapse), batch 32, 30 epochs.
+     * layers and a new zero-initialised head train together on them (AdamW, cosine schedule, fixed epochs), with
+     * the settings the README's Fine-tuning section measures.
      */
     TAIL(new Defaults(0, 30, 0.01f, 1e-4f, 32)),
     /**
