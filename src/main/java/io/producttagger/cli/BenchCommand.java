@@ -54,15 +54,18 @@ final class BenchCommand implements Callable<Integer> {
         ModelRef ref = store.resolve(model, config.model());
         String name = ref.name();
         String version = ref.version();
-        ModelManifest.InputSpec in = store.manifest(name, version).input();
+        ModelManifest manifest = store.manifest(name, version);
+        ModelManifest.InputSpec in = manifest.input();
+        // a backbone has no labels to score: time what it answers, its embedding (the features, no head)
+        ModelOutput output = manifest.isBackbone() ? ModelOutput.EMBEDDING : ModelOutput.LABEL_SCORES;
         int per = in.channels() * in.width() * in.height();
         Random random = new Random(1);
         out.printf("model %s@%s  MXNET_ENGINE_TYPE=%s OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s%n", name, version,
                 EngineEnvironment.engineType(), System.getenv("OMP_NUM_THREADS"), EngineEnvironment.waitPolicy());
         for (LoadedModel.Execution execution : executions) {
-            try (LoadedModel loaded = LoadedModel.load(store, name, version, ModelOutput.LABEL_SCORES, execution);
+            try (LoadedModel loaded = LoadedModel.load(store, name, version, output, execution);
                     LoadedModel.Scorer scorer = loaded.newScorer()) {
-                out.printf("execution %s%n", execution);
+                out.printf("execution %s, output %s%n", execution, output);
                 for (int batch : batches) {
                     float[] x = new float[batch * per];
                     for (int i = 0; i < x.length; i++) {
