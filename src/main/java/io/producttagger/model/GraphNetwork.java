@@ -23,12 +23,27 @@ import java.util.Optional;
  * training uses. The graph goes through MXNet's MKL-DNN subgraph pass ({@link #BACKEND}), which fuses each
  * convolution with its bias, ReLU6 and residual add.
  */
-final class GraphNetwork {
+public final class GraphNetwork {
 
     /** The MXNet subgraph backend the graph is partitioned for. */
     static final String BACKEND = "MKLDNN";
 
     private GraphNetwork() {}
+
+    /**
+     * Returns a features block for inference only, such as a fine-tune's frozen backbone whose output is computed
+     * once per image: the family's graph over the arrays of {@code features} (the block {@link
+     * Architecture#buildFeatures} or {@link Architecture#transferFeatures} made for {@code architecture}, loaded),
+     * or {@code features} itself when the family has no graph form. The graph computes no gradients: a block that
+     * trains stays imperative.
+     *
+     * @param input the image size the graph is written for (its TF padding depends on it)
+     * @param manager the manager the graph's native symbol and cached op live in (the model's)
+     */
+    public static Block frozenFeatures(Architecture architecture, Block features, ModelManifest.InputSpec input,
+            NDManager manager) {
+        return of(architecture, features, 0, input, manager).<Block>map(b -> b).orElse(features);
+    }
 
     /**
      * Writes {@code architecture} as a graph and binds it to the arrays of {@code imperative}, the block those

@@ -177,6 +177,23 @@ class GraphNetworkTest {
         }
     }
 
+    /** A fine-tune's frozen features can run as the graph; a family without a graph form keeps its block. */
+    @Test
+    void frozenFeaturesAreTheGraphForAColourFamilyAndTheBlockOtherwise() {
+        TestSupport.offline();
+        ModelManifest.InputSpec in = new ModelManifest.InputSpec(32, 32, 3);
+        try (Model model = Model.newInstance("frozen-test", Architecture.ENGINE)) {
+            MobileNetV2 v2 = new MobileNetV2(new MobileNetV2.Stem(8, 3, 2),
+                    List.of(new MobileNetV2.InvertedResidual(16, 3, 2, 8)), 16, true, 0);
+            Block features = v2.buildFeatures();
+            features.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            assertTrue(GraphNetwork.frozenFeatures(v2, features, in, model.getNDManager()) instanceof MxSymbolBlock);
+            Block vgg = Architecture.vggBn(List.of(8), 1, 0).buildFeatures();
+            assertTrue(GraphNetwork.frozenFeatures(Architecture.vggBn(List.of(8), 1, 0), vgg, in,
+                    model.getNDManager()) == vgg);
+        }
+    }
+
     private static double graphVersusBlock(Architecture a, boolean head, int height, int width) {
         try (Model model = Model.newInstance("graph-test", Architecture.ENGINE)) {
             Block block = head ? a.build(5) : a.buildFeatures();
