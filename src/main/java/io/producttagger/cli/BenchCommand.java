@@ -4,6 +4,7 @@ import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.ModelManifest;
+import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelRef;
 import io.producttagger.model.ModelStore;
 import java.io.PrintWriter;
@@ -37,6 +38,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", description = "batch sizes (default: 1,8,32)")
     private List<Integer> batches = List.of(1, 8, 32);
 
+    @Option(names = "--execution", split = ",", description = "how the network runs, one pass each: GRAPH (one "
+            + "MXNet graph, what serving uses), BLOCK (the imperative block) (default: GRAPH)")
+    private List<LoadedModel.Execution> executions = List.of(LoadedModel.Execution.GRAPH);
+
     @Option(names = "--seconds", description = "measuring time per batch size (default: ${DEFAULT-VALUE})")
     private double seconds = 5;
 
@@ -49,35 +54,42 @@ final class BenchCommand implements Callable<Integer> {
         ModelRef ref = store.resolve(model, config.model());
         String name = ref.name();
         String version = ref.version();
-        ModelManifest.InputSpec in = store.manifest(name, version).input();
+        ModelManifest manifest = store.manifest(name, version);
+        ModelManifest.InputSpec in = manifest.input();
+        // a backbone has no labels to score: time what it answers, its embedding (the features, no head)
+        ModelOutput output = manifest.isBackbone() ? ModelOutput.EMBEDDING : ModelOutput.LABEL_SCORES;
         int per = in.channels() * in.width() * in.height();
         Random random = new Random(1);
         out.printf("model %s@%s  MXNET_ENGINE_TYPE=%s OMP_NUM_THREADS=%s OMP_WAIT_POLICY=%s%n", name, version,
                 EngineEnvironment.engineType(), System.getenv("OMP_NUM_THREADS"), EngineEnvironment.waitPolicy());
-        try (LoadedModel loaded = LoadedModel.load(store, name, version); LoadedModel.Scorer scorer = loaded.newScorer()) {
-            for (int batch : batches) {
-                float[] x = new float[batch * per];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) random.nextGaussian();
+        for (LoadedModel.Execution execution : executions) {
+            try (LoadedModel loaded = LoadedModel.load(store, name, version, output, execution);
+                    LoadedModel.Scorer scorer = loaded.newScorer()) {
+                out.printf("execution %s, output %s%n", execution, output);
+                for (int batch : batches) {
+                    float[] x = new float[batch * per];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) random.nextGaussian();
+                    }
+                    long warmEnd = System.nanoTime() + 1_000_000_000L;
+                    while (System.nanoTime() < warmEnd) {
+                        scorer.score(x, batch);
+                    }
+                    long[] lat = new long[1 << 20];
+                    int n = 0;
+                    long start = System.nanoTime();
+                    long end = start + (long) (seconds * 1e9);
+                    while (System.nanoTime() < end && n < lat.length) {
+                        long t = System.nanoTime();
+                        scorer.score(x, batch);
+                        lat[n++] = System.nanoTime() - t;
+                    }
+                    double total = (System.nanoTime() - start) / 1e9;
+                    java.util.Arrays.sort(lat, 0, n);
+                    out.printf("batch %3d: %8.0f images/s   p50 %.2f ms   p99 %.2f ms per batch (%d batches)%n", batch,
+                            n * batch / total, lat[n / 2] / 1e6, lat[(int) (n * 0.99)] / 1e6, n);
+                    out.flush();
                 }
-                long warmEnd = System.nanoTime() + 1_000_000_000L;
-                while (System.nanoTime() < warmEnd) {
-                    scorer.score(x, batch);
-                }
-                long[] lat = new long[1 << 20];
-                int n = 0;
-                long start = System.nanoTime();
-                long end = start + (long) (seconds * 1e9);
-                while (System.nanoTime() < end && n < lat.length) {
-                    long t = System.nanoTime();
-                    scorer.score(x, batch);
-                    lat[n++] = System.nanoTime() - t;
-                }
-                double total = (System.nanoTime() - start) / 1e9;
-                java.util.Arrays.sort(lat, 0, n);
-                out.printf("batch %3d: %8.0f images/s   p50 %.2f ms   p99 %.2f ms per batch (%d batches)%n", batch,
-                        n * batch / total, lat[n / 2] / 1e6, lat[(int) (n * 0.99)] / 1e6, n);
-                out.flush();
             }
         }
         return ExitCodes.OK;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.producttagger.vision.PreprocessingStep;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A model family: the network a manifest's {@code architecture} declares, enough to rebuild the block its
@@ -82,6 +83,27 @@ public interface Architecture {
      */
     default List<PreprocessingStep> fineTunedPreprocessing(List<PreprocessingStep> baseSteps, boolean color) {
         return baseSteps;
+    }
+
+    /**
+     * Writes the features into an MXNet symbolic graph, node for node what {@link #buildFeatures} builds and with
+     * its parameters in the same order, so that a loaded version can run as one graph (see {@link MxGraph} for why).
+     * Empty (the default) when the family has no graph form; it then runs as its imperative block.
+     *
+     * @param graph the graph being written
+     * @param input the image input, NCHW at the manifest's size
+     * @return the features node (flat, one vector per image), or empty
+     */
+    default Optional<MxGraph.Node> writeFeatures(MxGraph graph, MxGraph.Node input) {
+        return Optional.empty();
+    }
+
+    /**
+     * Writes the classifier head on the features into a graph, as {@link #buildHead} builds it; only called when
+     * {@link #writeFeatures} wrote the features.
+     */
+    default MxGraph.Node writeHead(MxGraph graph, MxGraph.Node features, int labels) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " writes no graph");
     }
 
     /**

@@ -3,6 +3,7 @@ package io.producttagger.model;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code mobilenetv2} family: MobileNetV2 (Sandler et al. 2018) as TensorFlow builds it, with batch norm folded
@@ -121,6 +122,30 @@ public record MobileNetV2(Stem stem, List<InvertedResidual> blocks, int lastFilt
             features.add(new SequentialBlock().add(TfLayers.sameConv(lastFilters, 1, 1, 1)).add(TfLayers.relu6()));
         }
         return features.add(pooling());
+    }
+
+    /** The graph of {@link #buildFeatures}: the same layers, their parameters in the same order. */
+    @Override
+    public Optional<MxGraph.Node> writeFeatures(MxGraph graph, MxGraph.Node input) {
+        MxGraph.Node x = graph.clip(graph.sameConv(input, stem.filters(), stem.kernel(), stem.stride(), 1), 0, 6);
+        for (InvertedResidual b : blocks) {
+            MxGraph.Node y = x;
+            if (b.expand() > 0) {
+                y = graph.clip(graph.sameConv(y, b.expand(), 1, 1, 1), 0, 6);
+            }
+            y = graph.clip(graph.sameConv(y, y.channels(), b.kernel(), b.stride(), y.channels()), 0, 6);
+            y = graph.sameConv(y, b.filters(), 1, 1, 1);
+            x = b.stride() == 1 && x.channels() == b.filters() ? graph.add(y, x) : y;
+        }
+        if (lastFilters > 0) {
+            x = graph.clip(graph.sameConv(x, lastFilters, 1, 1, 1), 0, 6);
+        }
+        return Optional.of(normalizeFeatures ? graph.l2Pooling(x, (float) Math.sqrt(featureSize())) : graph.averagePooling(x));
+    }
+
+    @Override
+    public MxGraph.Node writeHead(MxGraph graph, MxGraph.Node features, int labels) {
+        return graph.linear(features, labels);
     }
 
     private Block pooling() {

@@ -10,6 +10,7 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -258,6 +259,53 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
         }
         body.add(TfLayers.sameConv(b.filters(), 1, 1, 1));
         return b.stride() == 1 && in == b.filters() ? TfLayers.residual(body) : body;
+    }
+
+    /**
+     * The graph of {@link #buildFeatures}: the same layers, their parameters in the same order, each pooled block's
+     * L2-normalised average taken where the block ends and the poolings side by side.
+     */
+    @Override
+    public Optional<MxGraph.Node> writeFeatures(MxGraph graph, MxGraph.Node input) {
+        MxGraph.Node x = activation(graph, stem.activation(),
+                graph.sameConv(input, stem.filters(), stem.kernel(), stem.stride(), 1));
+        float norm = (float) Math.sqrt((double) featureSize() / pooled.size());
+        List<MxGraph.Node> pools = new java.util.ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            x = bottleneck(graph, blocks.get(i), x);
+            if (pooled.contains(i)) {
+                pools.add(graph.l2Pooling(x, norm));
+            }
+        }
+        return Optional.of(pools.size() == 1 ? pools.get(0) : graph.concat(pools));
+    }
+
+    @Override
+    public MxGraph.Node writeHead(MxGraph graph, MxGraph.Node features, int labels) {
+        return graph.linear(features, labels);
+    }
+
+    private MxGraph.Node bottleneck(MxGraph graph, Bottleneck b, MxGraph.Node x) {
+        MxGraph.Node y = x;
+        if (b.expand() > 0) {
+            y = activation(graph, b.activation(), graph.sameConv(y, b.expand(), 1, 1, 1));
+        }
+        y = activation(graph, b.activation(), graph.sameConv(y, y.channels(), b.kernel(), b.stride(), y.channels()));
+        if (b.squeeze() > 0) {
+            MxGraph.Node gate = graph.relu(graph.sameConv(graph.spatialMean(y), b.squeeze(), 1, 1, 1));
+            gate = graph.sameConv(gate, y.channels(), 1, 1, 1);
+            y = graph.mul(y, graph.times(graph.clip(graph.plus(gate, 3), 0, 6), (float) gateScale));
+        }
+        y = graph.sameConv(y, b.filters(), 1, 1, 1);
+        return b.stride() == 1 && x.channels() == b.filters() ? graph.add(y, x) : y;
+    }
+
+    /** ReLU, or hard-swish in the order {@link #hardSwish} computes it. */
+    private MxGraph.Node activation(MxGraph graph, String name, MxGraph.Node x) {
+        if ("relu".equals(name)) {
+            return graph.relu(x);
+        }
+        return graph.mul(graph.times(x, (float) gateScale), graph.clip(graph.plus(x, 3), 0, 6));
     }
 
     private Block activation(String name) {

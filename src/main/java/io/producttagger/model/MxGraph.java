@@ -1,0 +1,217 @@
+package io.producttagger.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network written as an MXNet symbolic graph (the {@code -symbol.json} format), for the families whose
+ * description a graph can follow layer for layer ({@link Architecture#writeFeatures}).
+ *
+ * <p>Why a graph at all: MXNet 1.9 runs each imperative operator on its own, and the operators MKL-DNN does not
+ * implement in imperative mode (ReLU6's {@code clip}, {@code Pad}, the residual add) convert every activation from
+ * the blocked layout the convolutions use to the plain one and back; on {@code mobilenetv2-imagenet} those
+ * conversions took 1.8x the time of all convolutions. A graph run as one cached op goes through MXNet's MKL-DNN
+ * subgraph pass, which fuses a convolution with its bias, a following {@code clip} from 0 and a following add, so
+ * activations stay blocked from one convolution to the next.
+ *
+ * <p>Each learnable array is a graph input named after its position ({@code p007_weight}): {@link #parameters()}
+ * lists them in the order the family writes them, which is the order of the same layers' parameters in the
+ * family's imperative block, so the loaded arrays move over by position (shapes checked).
+ *
+ * <p>The graph tracks each node's channels, height and width, because TF's {@code SAME} padding at stride 2 depends
+ * on whether a size is even: the graph is written for the one input size the manifest declares.
+ */
+final class MxGraph {
+
+    /**
+     * A node's single output and its shape per image.
+     *
+     * @param id index in the node list
+     * @param channels channels (or features, for a flat node)
+     * @param height height, 1 for a flat node
+     * @param width width, 1 for a flat node
+     */
+    record Node(int id, int channels, int height, int width) {}
+
+    /**
+     * A learnable input of the graph.
+     *
+     * @param name its argument name
+     * @param shape the shape the graph expects
+     * @param leading for a convolution weight, how many zero rows and columns (height, width) the graph's kernel
+     *     has in front of the block's kernel ({@link #sameConv}); empty for other parameters
+     */
+    record Param(String name, long[] shape, int[] leading) {}
+
+    /** The graph input's name. */
+    static final String DATA = "data";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ArrayNode nodes = JSON.createArrayNode();
+    private final List<Integer> argNodes = new ArrayList<>();
+    private final List<Param> parameters = new ArrayList<>();
+
+    /** Starts a graph and returns its image input, NCHW. */
+    Node input(int channels, int height, int width) {
+        return new Node(variable(DATA), channels, height, width);
+    }
+
+    /** Returns the learnable inputs in the order they were written. */
+    List<Param> parameters() {
+        return List.copyOf(parameters);
+    }
+
+    private int variable(String name) {
+        ObjectNode n = nodes.addObject();
+        n.put("op", "null").put("name", name).putArray("inputs");
+        argNodes.add(nodes.size() - 1);
+        return nodes.size() - 1;
+    }
+
+    private int param(String suffix, long[] shape, int[] leading) {
+        String name = String.format("p%03d_%s", parameters.size(), suffix);
+        parameters.add(new Param(name, shape, leading));
+        return variable(name);
+    }
+
+    private int op(String op, Map<String, String> attrs, int... inputs) {
+        ObjectNode n = nodes.addObject();
+        n.put("op", op).put("name", op.toLowerCase(java.util.Locale.ROOT) + nodes.size());
+        ObjectNode a = n.putObject("attrs");
+        attrs.forEach(a::put);
+        ArrayNode in = n.putArray("inputs");
+        for (int i : inputs) {
+            in.addArray().add(i).add(0).add(0);
+        }
+        return nodes.size() - 1;
+    }
+
+    private static String tuple(long... values) {
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < values.length; i++) {
+            s.append(i > 0 ? ", " : "").append(values[i]);
+        }
+        return s.append(values.length == 1 ? ",)" : ")").toString();
+    }
+
+    /**
+     * A convolution with bias and TF {@code SAME} padding, computing what {@link TfLayers#sameConv} computes: its
+     * weight and bias are the next two parameters.
+     *
+     * <p>At stride 1, and along an odd-sized axis at stride 2, TF's padding is symmetric, {@code kernel / 2} on each
+     * side, as MXNet's own. Along an even-sized axis at stride 2 TF pads one pixel more after than before, which
+     * the imperative block does with a {@code Pad} operator; in a graph that operator would convert the blocked
+     * activations to the plain layout and back around it (on {@code mobilenetv2-imagenet} those conversions took
+     * half the time of all convolutions at batch 1). Instead the kernel grows by one along that axis with a zero
+     * first row (or column) of weights ({@link Param#leading}) and the convolution pads {@code kernel / 2} on both
+     * sides: each window then starts one pixel earlier, reads a zero weight there, and covers exactly the pixels
+     * TF's window covers, with the same number of outputs.
+     *
+     * @param groups 1 for a full convolution, the channel count for a depthwise one
+     */
+    Node sameConv(Node x, int filters, int kernel, int stride, int groups) {
+        int[] sizes = {x.height(), x.width()};
+        int[] kernels = new int[2];
+        int[] leading = new int[2];
+        int[] outs = new int[2];
+        for (int axis = 0; axis < 2; axis++) {
+            leading[axis] = stride > 1 && kernel > 1 && sizes[axis] % 2 == 0 ? 1 : 0;
+            kernels[axis] = kernel + leading[axis];
+            outs[axis] = (sizes[axis] + 2 * (kernel / 2) - kernels[axis]) / stride + 1;
+        }
+        int weight = param("weight", new long[] {filters, x.channels() / groups, kernels[0], kernels[1]}, leading);
+        int bias = param("bias", new long[] {filters}, new int[0]);
+        int conv = op("Convolution", Map.of("kernel", tuple(kernels[0], kernels[1]), "stride", tuple(stride, stride),
+                "pad", tuple(kernel / 2, kernel / 2), "num_filter", Integer.toString(filters), "num_group",
+                Integer.toString(groups), "no_bias", "False"), x.id(), weight, bias);
+        return new Node(conv, filters, outs[0], outs[1]);
+    }
+
+    /** {@code min(max(x, low), high)}: MXNet's {@code clip}, which the MKL-DNN pass fuses into a convolution from 0. */
+    Node clip(Node x, double low, double high) {
+        return same(x, op("clip", Map.of("a_min", Double.toString(low), "a_max", Double.toString(high)), x.id()));
+    }
+
+    /** ReLU as the {@code Activation} operator, which the MKL-DNN pass fuses into a convolution. */
+    Node relu(Node x) {
+        return same(x, op("Activation", Map.of("act_type", "relu"), x.id()));
+    }
+
+    /** {@code x + scalar}. */
+    Node plus(Node x, double scalar) {
+        return same(x, op("_plus_scalar", Map.of("scalar", Double.toString(scalar)), x.id()));
+    }
+
+    /** {@code x * scalar}. */
+    Node times(Node x, double scalar) {
+        return same(x, op("_mul_scalar", Map.of("scalar", Double.toString(scalar)), x.id()));
+    }
+
+    /** The element-wise sum of two nodes of one shape ({@code elemwise_add}, which the MKL-DNN pass fuses). */
+    Node add(Node a, Node b) {
+        return same(a, op("elemwise_add", Map.of(), a.id(), b.id()));
+    }
+
+    /** The product of {@code a} and {@code b}, broadcasting {@code b} (e.g. a per-channel gate). */
+    Node mul(Node a, Node b) {
+        return same(a, op("broadcast_mul", Map.of(), a.id(), b.id()));
+    }
+
+    /** The spatial mean, keeping the 1x1 spatial axes. */
+    Node spatialMean(Node x) {
+        return new Node(op("mean", Map.of("axis", "(2, 3)", "keepdims", "True"), x.id()), x.channels(), 1, 1);
+    }
+
+    /** Global average pooling to a flat NC node, as {@link TfLayers#averagePooling}. */
+    Node averagePooling(Node x) {
+        int pool = op("Pooling", Map.of("kernel", "(1, 1)", "global_pool", "True", "pool_type", "avg"), x.id());
+        return new Node(op("Flatten", Map.of(), pool), x.channels(), 1, 1);
+    }
+
+    /** Global average pooling to NC, then each image's vector scaled to the L2 norm {@code norm}, as {@link TfLayers#l2Pooling}. */
+    Node l2Pooling(Node x, double norm) {
+        int pooled = op("mean", Map.of("axis", "(2, 3)"), x.id());
+        int scaled = op("_mul_scalar", Map.of("scalar", Double.toString(norm)), pooled);
+        int squares = op("sum", Map.of("axis", "(1,)", "keepdims", "True"), op("square", Map.of(), pooled));
+        int length = op("sqrt", Map.of(), op("_plus_scalar", Map.of("scalar", "1e-12"), squares));
+        return new Node(op("broadcast_div", Map.of(), scaled, length), x.channels(), 1, 1);
+    }
+
+    /** Flat nodes side by side. */
+    Node concat(List<Node> parts) {
+        return new Node(op("Concat", Map.of("dim", "1", "num_args", Integer.toString(parts.size())),
+                parts.stream().mapToInt(Node::id).toArray()), parts.stream().mapToInt(Node::channels).sum(), 1, 1);
+    }
+
+    /** A linear layer on a flat node, as {@link TfLayers#head} (dropout is inference's identity): weight, bias. */
+    Node linear(Node x, int units) {
+        int weight = param("weight", new long[] {units, x.channels()}, new int[0]);
+        int bias = param("bias", new long[] {units}, new int[0]);
+        return new Node(op("FullyConnected", Map.of("num_hidden", Integer.toString(units), "no_bias", "False",
+                "flatten", "True"), x.id(), weight, bias), units, 1, 1);
+    }
+
+    private static Node same(Node x, int id) {
+        return new Node(id, x.channels(), x.height(), x.width());
+    }
+
+    /** Returns the symbol JSON with {@code head} as the graph's one output. */
+    String json(Node head) {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("nodes", nodes.deepCopy());
+        ArrayNode args = root.putArray("arg_nodes");
+        argNodes.forEach(args::add);
+        ArrayNode rows = root.putArray("node_row_ptr");
+        for (int i = 0; i <= nodes.size(); i++) {
+            rows.add(i);
+        }
+        root.putArray("heads").addArray().add(head.id()).add(0).add(0);
+        root.putObject("attrs").putArray("mxnet_version").add("int").add(10900);
+        return root.toString();
+    }
+}
