@@ -99,6 +99,16 @@ public interface Architecture {
     }
 
     /**
+     * Writes the front of {@link #trainableTail} (the part a fine-tune caches) into a graph, node for node and with
+     * its parameters in the same order; empty (the default) when the family has no graph form.
+     *
+     * @return the node whose activations the tail reads, or empty
+     */
+    default Optional<MxGraph.Node> writeTailInput(MxGraph graph, MxGraph.Node input) {
+        return Optional.empty();
+    }
+
+    /**
      * Writes the classifier head on the features into a graph, as {@link #buildHead} builds it; only called when
      * {@link #writeFeatures} wrote the features.
      */

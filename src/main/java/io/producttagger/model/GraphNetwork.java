@@ -46,6 +46,17 @@ public final class GraphNetwork {
     }
 
     /**
+     * Returns the front of a fine-tune's features split ({@link Architecture#trainableTail}) for inference only: the
+     * family's graph of it ({@link Architecture#writeTailInput}) over the arrays of {@code front}, or {@code front}
+     * itself when the family has no graph form.
+     */
+    public static Block frozenTailInput(Architecture architecture, Block front, ModelManifest.InputSpec input,
+            NDManager manager) {
+        return bind(architecture, architecture::writeTailInput, front, input, manager).<Block>map(b -> b)
+                .orElse(front);
+    }
+
+    /**
      * Writes {@code architecture} as a graph and binds it to the arrays of {@code imperative}, the block those
      * arrays were loaded into: the features alone, or the features and head when {@code labels} is positive.
      *
@@ -55,13 +66,21 @@ public final class GraphNetwork {
      */
     static Optional<MxSymbolBlock> of(Architecture architecture, Block imperative, int labels,
             ModelManifest.InputSpec in, NDManager manager) {
+        return bind(architecture, (graph, input) -> architecture.writeFeatures(graph, input)
+                .map(features -> labels > 0 ? architecture.writeHead(graph, features, labels) : features),
+                imperative, in, manager);
+    }
+
+    /** Writes a graph and binds it to the arrays of {@code imperative}, the block it was written for. */
+    private static Optional<MxSymbolBlock> bind(Architecture architecture,
+            java.util.function.BiFunction<MxGraph, MxGraph.Node, Optional<MxGraph.Node>> writer, Block imperative,
+            ModelManifest.InputSpec in, NDManager manager) {
         MxGraph graph = new MxGraph();
-        Optional<MxGraph.Node> features = architecture.writeFeatures(graph,
-                graph.input(in.channels(), in.height(), in.width()));
-        if (features.isEmpty()) {
+        Optional<MxGraph.Node> written = writer.apply(graph, graph.input(in.channels(), in.height(), in.width()));
+        if (written.isEmpty()) {
             return Optional.empty();
         }
-        MxGraph.Node out = labels > 0 ? architecture.writeHead(graph, features.get(), labels) : features.get();
+        MxGraph.Node out = written.get();
         List<MxGraph.Param> params = graph.parameters();
         List<Parameter> arrays = imperative.getParameters().values();
         if (params.size() != arrays.size()) {

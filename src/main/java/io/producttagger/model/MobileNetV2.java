@@ -127,8 +127,21 @@ public record MobileNetV2(Stem stem, List<InvertedResidual> blocks, int lastFilt
     /** The graph of {@link #buildFeatures}: the same layers, their parameters in the same order. */
     @Override
     public Optional<MxGraph.Node> writeFeatures(MxGraph graph, MxGraph.Node input) {
+        MxGraph.Node x = writeLayers(graph, input, blocks.size(), lastFilters > 0);
+        return Optional.of(normalizeFeatures ? graph.l2Pooling(x, (float) Math.sqrt(featureSize()))
+                : graph.averagePooling(x));
+    }
+
+    /** The graph of {@link #trainableTail}'s front: the stem and every block before the tail. */
+    @Override
+    public Optional<MxGraph.Node> writeTailInput(MxGraph graph, MxGraph.Node input) {
+        return Optional.of(writeLayers(graph, input, blocks.size() - TAIL_BLOCKS, false));
+    }
+
+    /** The stem, the first {@code count} blocks and, when asked, the last convolution, unpooled. */
+    private MxGraph.Node writeLayers(MxGraph graph, MxGraph.Node input, int count, boolean last) {
         MxGraph.Node x = graph.clip(graph.sameConv(input, stem.filters(), stem.kernel(), stem.stride(), 1), 0, 6);
-        for (InvertedResidual b : blocks) {
+        for (InvertedResidual b : blocks.subList(0, count)) {
             MxGraph.Node y = x;
             if (b.expand() > 0) {
                 y = graph.clip(graph.sameConv(y, b.expand(), 1, 1, 1), 0, 6);
@@ -137,10 +150,7 @@ public record MobileNetV2(Stem stem, List<InvertedResidual> blocks, int lastFilt
             y = graph.sameConv(y, b.filters(), 1, 1, 1);
             x = b.stride() == 1 && x.channels() == b.filters() ? graph.add(y, x) : y;
         }
-        if (lastFilters > 0) {
-            x = graph.clip(graph.sameConv(x, lastFilters, 1, 1, 1), 0, 6);
-        }
-        return Optional.of(normalizeFeatures ? graph.l2Pooling(x, (float) Math.sqrt(featureSize())) : graph.averagePooling(x));
+        return last ? graph.clip(graph.sameConv(x, lastFilters, 1, 1, 1), 0, 6) : x;
     }
 
     @Override

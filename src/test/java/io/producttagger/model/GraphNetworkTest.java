@@ -100,6 +100,39 @@ class GraphNetworkTest {
         }
     }
 
+    /**
+     * A fine-tune's tail recipe caches the front of the features (everything before the trainable tail) through its
+     * graph: the activations must be the front block's.
+     */
+    @Test
+    void mobileNetV2TailInputMatchesTheFrontBlock() throws Exception {
+        TestSupport.offline();
+        ModelStore store = new ModelStore(TestSupport.MODEL_ZOO);
+        ModelManifest m = store.manifest("mobilenetv2-imagenet-backbone", "1");
+        List<float[]> tensors = photos(m);
+        try (Model model = Model.newInstance("front", Architecture.ENGINE)) {
+            Block features = m.architecture().buildFeatures();
+            model.setBlock(features);
+            model.load(store.versionDir(m.name(), m.version()), m.parameters());
+            Block front = m.architecture().trainableTail(features).frozen();
+            Block graph = GraphNetwork.frozenTailInput(m.architecture(), front, m.input(),
+                    model.getNDManager());
+            assertTrue(graph instanceof MxSymbolBlock, "mobilenetv2 writes its front as a graph");
+            ParameterStore parameters = new ParameterStore(model.getNDManager(), false);
+            for (int i = 0; i < tensors.size(); i++) {
+                try (NDManager sub = model.getNDManager().newSubManager()) {
+                    NDList x = new NDList(sub.create(tensors.get(i),
+                            new Shape(1, 3, m.input().height(), m.input().width())));
+                    ai.djl.ndarray.NDArray want = front.forward(parameters, x, false).singletonOrThrow();
+                    ai.djl.ndarray.NDArray got = graph.forward(parameters, x, false).singletonOrThrow();
+                    assertEquals(want.getShape(), got.getShape(), "the tail's input shape");
+                    double gap = relative(want.toFloatArray(), got.toFloatArray());
+                    assertTrue(gap <= FEATURE_TOLERANCE, "photo " + i + ": " + gap + " beyond " + FEATURE_TOLERANCE);
+                }
+            }
+        }
+    }
+
     @Test
     void mobileNetV2ImageNetProbabilitiesMatchTheBlock() throws Exception {
         assertPathsAgree("mobilenetv2-imagenet", ModelOutput.LABEL_SCORES, PROBABILITY_TOLERANCE, false);
