@@ -86,7 +86,7 @@ final class CachedRecipe implements FineTuneRecipe {
         float headFactor = request.headLearningRate() / featureNorm / request.learningRate();
         head.getParameters().values().forEach(p -> headRate.put(p.getId(), headFactor));
 
-        RecipePhases phases = new RecipePhases(model, tracker, in.cancelled());
+        RecipePhases phases = new RecipePhases(model, tracker, in.cancelled(), false);
         if (request.headOnlyEpochs() > 0 && !in.cancelled().getAsBoolean()) {
             split.tail().freezeParameters(true);
             try {

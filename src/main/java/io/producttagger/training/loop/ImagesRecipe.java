@@ -21,7 +21,7 @@ final class ImagesRecipe implements FineTuneRecipe {
         TrainingSamples validationSamples = TrainingSamples.images(in.validation(), in.normalization(),
                 Augmentation.NONE);
         ProgressTracker tracker = in.tracker((long) (in.train().size() / bs) * in.totalEpochs());
-        RecipePhases phases = new RecipePhases(in.model(), tracker, in.cancelled());
+        RecipePhases phases = new RecipePhases(in.model(), tracker, in.cancelled(), true);
         if (request.headOnlyEpochs() > 0) {
             freezeBackbone(in.backbone(), true);
             try {

@@ -27,11 +27,17 @@ final class RecipePhases {
     private final List<ClassifierTrainer.EpochSummary> history = new ArrayList<>();
     private ClassifierTrainer.Result last;
 
-    RecipePhases(Model model, ProgressTracker tracker, BooleanSupplier cancelled) {
+    /**
+     * Creates the phases of one recipe.
+     *
+     * @param keepBest whether the best epoch's parameters are kept (a copy after every better epoch) for {@link
+     *     #finishWithBest}; a fixed-length recipe, which publishes its last epoch, keeps none
+     */
+    RecipePhases(Model model, ProgressTracker tracker, BooleanSupplier cancelled, boolean keepBest) {
         this.model = model;
         this.tracker = tracker;
         this.cancelled = cancelled;
-        this.best = new BestParameters(model);
+        this.best = keepBest ? new BestParameters(model) : null;
     }
 
     /** Trains one phase; {@code patience} of {@link Integer#MAX_VALUE} runs all its epochs. */
@@ -50,7 +56,9 @@ final class RecipePhases {
             @Override
             public void onEpoch(ClassifierTrainer.EpochSummary s) {
                 tracker.epoch(s.trainLoss(), s.validationAccuracy());
-                best.offer(epochOffset + s.epoch(), s.validationAccuracy());
+                if (best != null) {
+                    best.offer(epochOffset + s.epoch(), s.validationAccuracy());
+                }
                 if (s.validationAccuracy() > bestInPhase[0]) {
                     bestInPhase[0] = s.validationAccuracy();
                     sinceBest[0] = 0;
@@ -69,6 +77,9 @@ final class RecipePhases {
      */
     FineTuneRecipe.Result finishWithBest(String recipe, TrainingSamples validation, int batchSize,
             String augmentation) {
+        if (best == null) {
+            throw new IllegalStateException("these phases keep no best epoch");
+        }
         Evaluation evaluation = lastEvaluation();
         int bestEpoch = history.size();
         if (best.epoch() > 0 && best.accuracy() > evaluation.top1()) {
