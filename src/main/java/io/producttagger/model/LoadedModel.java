@@ -89,10 +89,10 @@ public final class LoadedModel implements AutoCloseable {
                     ? Architecture.features(zoo.getBlock()) : zoo.getBlock();
             try {
                 int labels = output == ModelOutput.LABEL_SCORES ? manifest.labels().size() : 0;
-                Block graph = execution == Execution.BLOCK ? imperative : GraphNetwork.of(manifest.architecture(),
+                Block running = execution == Execution.BLOCK ? imperative : GraphNetwork.of(manifest.architecture(),
                         imperative, labels, manifest.input(), zoo.getNDManager()).map(Block.class::cast)
                         .orElse(imperative);
-                zoo.getWrappedModel().setBlock(graph);
+                zoo.getWrappedModel().setBlock(running);
             } catch (RuntimeException e) {
                 zoo.close();
                 throw e;

@@ -24,8 +24,11 @@ import java.util.Map;
  *
  * <p>The graph tracks each node's channels, height and width, because TF's {@code SAME} padding at stride 2 depends
  * on whether a size is even: the graph is written for the one input size the manifest declares.
+ *
+ * <p>The type is public because {@link Architecture}'s methods name it; its writing methods are for the families
+ * of this package.
  */
-final class MxGraph {
+public final class MxGraph {
 
     /**
      * A node's single output and its shape per image.
@@ -35,7 +38,7 @@ final class MxGraph {
      * @param height height, 1 for a flat node
      * @param width width, 1 for a flat node
      */
-    record Node(int id, int channels, int height, int width) {}
+    public record Node(int id, int channels, int height, int width) {}
 
     /**
      * A learnable input of the graph.
