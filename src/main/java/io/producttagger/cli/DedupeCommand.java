@@ -1,5 +1,6 @@
 package io.producttagger.cli;
 
+import io.producttagger.catalog.CatalogEmbedding;
 import io.producttagger.catalog.CatalogItem;
 import io.producttagger.catalog.CatalogSource;
 import io.producttagger.index.DuplicateGroups;
@@ -82,7 +83,7 @@ final class DedupeCommand implements Callable<Integer> {
                 BatchClassifier embedder = lease.model().newBatchClassifier(maxBatch);
                 ProgressBar bar = Progress.start("dedupe", source.count(), "img", input.quiet, System.err);
                 Stream<CatalogItem> stream = source.items()) {
-            CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch, maxBytes, bar,
+            CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch, maxBytes, bar::stepBy,
                     (item, bytes, vector) -> items.add(new Item(item, sha256(bytes), vector)));
             stream.forEach(embedding::add);
             embedding.flush();

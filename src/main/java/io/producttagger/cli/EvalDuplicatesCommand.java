@@ -1,7 +1,9 @@
 package io.producttagger.cli;
 
+import io.producttagger.catalog.CatalogEmbedding;
 import io.producttagger.catalog.CatalogItem;
 import io.producttagger.catalog.CatalogSource;
+import io.producttagger.index.IndexBuild;
 import io.producttagger.index.IndexStore;
 import io.producttagger.index.NearDuplicateEvaluation;
 import io.producttagger.index.VectorIndex;
@@ -81,9 +83,9 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
             try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch);
                     ProgressBar bar = Progress.start("embed", source.count(), "img", input.quiet, System.err);
                     Stream<CatalogItem> items = source.items()) {
-                meta = IndexCommand.meta(serving, embedder);
+                meta = IndexBuild.meta(serving, embedder);
                 CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch,
-                        components.config().server().maxBodyBytes(), bar, (item, bytes, vector) -> samples.add(
+                        components.config().server().maxBodyBytes(), bar::stepBy, (item, bytes, vector) -> samples.add(
                                 new NearDuplicateEvaluation.Sample(item.id(), item.extra().get("original"),
                                         item.extra().get("transform"), vector)));
                 items.forEach(embedding::add);

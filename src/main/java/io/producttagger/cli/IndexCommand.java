@@ -1,19 +1,16 @@
 package io.producttagger.cli;
 
-import io.producttagger.catalog.CatalogItem;
 import io.producttagger.catalog.CatalogSource;
+import io.producttagger.index.IndexBuild;
 import io.producttagger.index.VectorIndex;
 import io.producttagger.model.BatchClassifier;
 import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import java.io.PrintWriter;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,9 +29,6 @@ import picocli.CommandLine.Spec;
                 + "to resume or to add new items: ids already in the index are skipped.",
                 "Exit codes: 0 all indexed, 3 some images failed, 2 usage error, 1 failure."})
 final class IndexCommand implements Callable<Integer> {
-
-    /** Items added between commits: what an interrupted build loses at most. */
-    private static final int COMMIT_EVERY = 256;
 
     @ParentCommand
     private TaggerCommand parent;
@@ -59,52 +53,21 @@ final class IndexCommand implements Callable<Integer> {
         try (components;
                 ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING)) {
             ServingModel serving = lease.model();
-            long total = source.count();
-            long skipped = 0;
-            List<String> failures;
+            IndexBuild.Result result;
             try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch);
-                    VectorIndex index = components.indexes().openForBuild(name, meta(serving, embedder));
-                    ProgressBar bar = Progress.start("index " + name, total, "img", input.quiet, System.err);
-                    Stream<CatalogItem> items = source.items()) {
-                long[] sinceCommit = {0};
-                CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch, maxBytes, bar,
-                        (item, bytes, vector) -> {
-                            index.add(item.id(), item.path(), vector, item.extra());
-                            if (++sinceCommit[0] >= COMMIT_EVERY) {
-                                index.commit();
-                                sinceCommit[0] = 0;
-                            }
-                        });
-                for (Iterator<CatalogItem> it = items.iterator(); it.hasNext(); ) {
-                    CatalogItem item = it.next();
-                    if (index.contains(item.id())) {
-                        skipped++;
-                        bar.step();
-                        continue;
-                    }
-                    embedding.add(item);
-                }
-                embedding.flush();
-                index.commit();
-                failures = embedding.failures();
+                    VectorIndex index = components.indexes().openForBuild(name, IndexBuild.meta(serving, embedder));
+                    ProgressBar bar = Progress.start("index " + name, source.count(), "img", input.quiet,
+                            System.err)) {
+                result = IndexBuild.run(source, embedder, index, maxBatch, maxBytes, bar::stepBy, () -> false);
                 out.printf(Locale.ROOT, "done: indexed %d, failed %d, skipped %d (already in the index) of %d in "
-                        + "%.1f s with %s -> index '%s' (%s, %d items)%n", embedding.embedded(), failures.size(),
-                        skipped, total, (System.nanoTime() - start) / 1e9, serving.id(), name,
+                        + "%.1f s with %s -> index '%s' (%s, %d items)%n", result.added(), result.failures().size(),
+                        result.skipped(), result.total(), (System.nanoTime() - start) / 1e9, serving.id(), name,
                         components.config().indexDir().resolve(name), index.size());
             }
             out.flush();
-            failures.stream().limit(20).forEach(f -> spec.commandLine().getErr().println("  failed " + f));
+            result.failures().stream().limit(20).forEach(f -> spec.commandLine().getErr().println("  failed " + f));
             spec.commandLine().getErr().flush();
-            return failures.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
+            return result.failures().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
         }
-    }
-
-    /** Returns what an index of {@code serving}'s embeddings records: the model version and the dimension. */
-    static VectorIndex.Meta meta(ServingModel serving, BatchClassifier embedder) {
-        // the dimension is what the network answers: one blank image tells it without a second source of truth
-        int floats = serving.manifest().input().channels() * serving.manifest().input().width()
-                * serving.manifest().input().height();
-        int dimension = embedder.score(List.of(new float[floats])).get(0).length;
-        return new VectorIndex.Meta(serving.manifest().name(), serving.manifest().version(), dimension);
     }
 }

@@ -1,24 +1,22 @@
-package io.producttagger.cli;
+package io.producttagger.catalog;
 
-import io.producttagger.catalog.CatalogException;
-import io.producttagger.catalog.CatalogItem;
 import io.producttagger.model.BatchClassifier;
 import io.producttagger.vision.VisionException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import me.tongfei.progressbar.ProgressBar;
+import java.util.function.LongConsumer;
 
 /**
- * Embeds catalog items a batch at a time for the commands that need every item's vector ({@code index},
- * {@code dedupe}, {@code eval-duplicates}): reads and preprocesses each item as it comes, scores a batch when it is
+ * Embeds catalog items a batch at a time for the commands that need every item's vector ({@code index}
+ * and the admin API's index builds, {@code dedupe}, {@code eval-duplicates}): reads and preprocesses each item as it comes, scores a batch when it is
  * full, hands each vector to the command's sink, and keeps the failures (an unreadable item does not stop the run).
  */
-final class CatalogEmbedding {
+public final class CatalogEmbedding {
 
     /** Receives each embedded item. */
     @FunctionalInterface
-    interface Sink {
+    public interface Sink {
         /**
          * Takes one item.
          *
@@ -32,7 +30,7 @@ final class CatalogEmbedding {
     private final BatchClassifier embedder;
     private final int maxBatch;
     private final long maxBytes;
-    private final ProgressBar bar;
+    private final LongConsumer progress;
     private final Sink sink;
     private final List<CatalogItem> items = new ArrayList<>();
     private final List<byte[]> bytes = new ArrayList<>();
@@ -45,18 +43,19 @@ final class CatalogEmbedding {
      *
      * @param maxBatch images per inference batch ({@code inference.max-batch})
      * @param maxBytes the largest file read ({@code server.max-body-bytes})
-     * @param bar stepped once per item, embedded or failed
+     * @param progress told how many more items are done (embedded or failed), as they are
      */
-    CatalogEmbedding(BatchClassifier embedder, int maxBatch, long maxBytes, ProgressBar bar, Sink sink) {
+    public CatalogEmbedding(BatchClassifier embedder, int maxBatch, long maxBytes, LongConsumer progress,
+            Sink sink) {
         this.embedder = embedder;
         this.maxBatch = maxBatch;
         this.maxBytes = maxBytes;
-        this.bar = bar;
+        this.progress = progress;
         this.sink = sink;
     }
 
     /** Reads and preprocesses one item; scores the batch once it is full. */
-    void add(CatalogItem item) {
+    public void add(CatalogItem item) {
         try {
             byte[] data = CatalogFiles.read(item, maxBytes);
             tensors.add(embedder.prepare(data));
@@ -64,7 +63,7 @@ final class CatalogEmbedding {
             items.add(item);
         } catch (VisionException | IOException | CatalogException e) {
             failures.add(item.id() + " (" + item.path() + "): " + e.getMessage());
-            bar.step();
+            progress.accept(1);
         }
         if (items.size() >= maxBatch) {
             flush();
@@ -72,7 +71,7 @@ final class CatalogEmbedding {
     }
 
     /** Scores what waits and hands it to the sink. */
-    void flush() {
+    public void flush() {
         if (items.isEmpty()) {
             return;
         }
@@ -80,7 +79,7 @@ final class CatalogEmbedding {
         for (int i = 0; i < items.size(); i++) {
             sink.accept(items.get(i), bytes.get(i), vectors.get(i));
         }
-        bar.stepBy(items.size());
+        progress.accept(items.size());
         embedded += items.size();
         items.clear();
         bytes.clear();
@@ -88,12 +87,12 @@ final class CatalogEmbedding {
     }
 
     /** Returns how many items reached the sink. */
-    long embedded() {
+    public long embedded() {
         return embedded;
     }
 
     /** Returns one line per item that could not be embedded: id, path and why. */
-    List<String> failures() {
+    public List<String> failures() {
         return failures;
     }
 }
