@@ -13,11 +13,9 @@ import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -95,15 +93,21 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "embedded %d images with %s in %.1f s (%.1f images/s)%n", samples.size(),
                     serving.id(), seconds, samples.size() / seconds);
-            try (IndexStore store = new IndexStore(scratch);
-                    VectorIndex index = store.openForBuild("eval", meta)) {
-                NearDuplicateEvaluation.measure(samples, cosine, thresholds, index, meta.modelId()).print(out);
+            try (IndexStore store = new IndexStore(scratch)) {
+                try (VectorIndex index = store.openForBuild("eval", meta)) {
+                    NearDuplicateEvaluation.measure(samples, cosine, thresholds, index, meta.modelId()).print(out);
+                }
+                store.delete("eval");
             }
             failures.stream().limit(20).forEach(f -> spec.commandLine().getErr().println("  failed " + f));
             spec.commandLine().getErr().flush();
             return failures.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
         } finally {
-            delete(scratch);
+            try {
+                Files.deleteIfExists(scratch); // empty once the index is deleted
+            } catch (IOException e) {
+                // a run that failed midway leaves its scratch index in the temporary folder; its own error matters
+            }
         }
     }
 
@@ -124,16 +128,6 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new ParameterException(spec.commandLine(), "--sweep must be FROM:TO:STEP with -1 < FROM <= TO <= 1"
                     + " and STEP > 0, e.g. 0.50:0.95:0.05; got '" + sweep + "'");
-        }
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
         }
     }
 }

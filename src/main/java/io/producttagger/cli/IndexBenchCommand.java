@@ -9,12 +9,10 @@ import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -82,48 +80,55 @@ final class IndexBenchCommand implements Callable<Integer> {
             out.flush();
             for (int size : sizes) {
                 Path dir = Files.createTempDirectory("bench-index");
-                try (IndexStore store = new IndexStore(dir);
-                        VectorIndex index = store.openForBuild("bench", meta)) {
-                    float[][] vectors = new float[size][];
-                    for (int i = 0; i < size; i++) {
-                        vectors[i] = vector(i, meta.dimension());
-                    }
-                    long start = System.nanoTime();
-                    for (int i = 0; i < size; i++) {
-                        index.add("v" + i, "v" + i, vectors[i], Map.of());
-                        if ((i + 1) % COMMIT_EVERY == 0) {
-                            index.commit();
-                        }
-                    }
-                    index.commit();
-                    double buildRate = size / ((System.nanoTime() - start) / 1e9);
-                    long bytes = folderSize(dir.resolve("bench"));
-                    long[] latency = new long[queries];
-                    double recall = 0;
-                    int exactChecks = Math.min(queries, 50);
-                    for (int q = -50; q < queries; q++) { // 50 untimed queries warm the JIT and the page cache
-                        float[] query = vector(-1 - q - 50, meta.dimension());
-                        long t = System.nanoTime();
-                        List<VectorIndex.Hit> hits = index.search(query, meta.modelId(), 10);
-                        if (q >= 0) {
-                            latency[q] = System.nanoTime() - t;
-                            if (q < exactChecks) {
-                                recall += overlap(hits, exact(query, vectors));
-                            }
-                        }
-                    }
-                    Arrays.sort(latency);
-                    out.printf(Locale.ROOT, "%7d   %15.0f   %11.0f   %12.0f   %12.2f   %12.2f   %18.3f%n", size,
-                            buildRate, buildRate / embedRate, (double) bytes / size, latency[queries / 2] / 1e6,
-                            latency[(int) Math.min(queries - 1, Math.ceil(queries * 0.99) - 1)] / 1e6,
-                            recall / exactChecks);
-                    out.flush();
+                try (IndexStore store = new IndexStore(dir)) {
+                    measure(store, meta, size, embedRate, out);
+                    store.delete("bench");
                 } finally {
-                    delete(dir);
+                    Files.deleteIfExists(dir);
                 }
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** Builds an index of {@code size} vectors in {@code store}, asks it the queries and prints the row. */
+    private void measure(IndexStore store, VectorIndex.Meta meta, int size, double embedRate, PrintWriter out) {
+        try (VectorIndex index = store.openForBuild("bench", meta)) {
+            float[][] vectors = new float[size][];
+            for (int i = 0; i < size; i++) {
+                vectors[i] = vector(i, meta.dimension());
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < size; i++) {
+                index.add("v" + i, "v" + i, vectors[i], Map.of());
+                if ((i + 1) % COMMIT_EVERY == 0) {
+                    index.commit();
+                }
+            }
+            index.commit();
+            double buildRate = size / ((System.nanoTime() - start) / 1e9);
+            long bytes = store.list().get(0).sizeBytes();
+            long[] latency = new long[queries];
+            double recall = 0;
+            int exactChecks = Math.min(queries, 50);
+            for (int q = -50; q < queries; q++) { // 50 untimed queries warm the JIT and the page cache
+                float[] query = vector(-1 - q - 50, meta.dimension());
+                long t = System.nanoTime();
+                List<VectorIndex.Hit> hits = index.search(query, meta.modelId(), 10);
+                if (q >= 0) {
+                    latency[q] = System.nanoTime() - t;
+                    if (q < exactChecks) {
+                        recall += overlap(hits, exact(query, vectors));
+                    }
+                }
+            }
+            Arrays.sort(latency);
+            out.printf(Locale.ROOT, "%7d   %15.0f   %11.0f   %12.0f   %12.2f   %12.2f   %18.3f%n", size,
+                    buildRate, buildRate / embedRate, (double) bytes / size, latency[queries / 2] / 1e6,
+                    latency[(int) Math.min(queries - 1, Math.ceil(queries * 0.99) - 1)] / 1e6,
+                    recall / exactChecks);
+            out.flush();
+        }
     }
 
     /** Embeds the photos, repeated to fill batches, for about ten seconds after a warm-up batch. */
@@ -197,21 +202,5 @@ final class IndexBenchCommand implements Callable<Integer> {
 
     private static double overlap(List<VectorIndex.Hit> hits, List<String> exact) {
         return hits.stream().filter(h -> exact.contains(h.id())).count() / (double) exact.size();
-    }
-
-    private static long folderSize(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
-    }
-
-    private static void delete(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
-        }
     }
 }
