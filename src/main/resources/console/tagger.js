@@ -1,5 +1,6 @@
 // The public page: pick or drop photos, send them to /v1/classify as one multipart request (each image is tagged
-// on its own there, so a broken file fails alone), and show each one's thumbnail, labels and model version.
+// on its own there, so a broken file fails alone), and show each one's thumbnail, labels and model version; when an
+// index is named, each tagged photo's most similar catalog items from /v1/similar too.
 'use strict';
 (function () {
   const MAX_PER_REQUEST = 16; // server.max-images by default; larger selections go in several requests
@@ -37,7 +38,7 @@
   }
 
   function clearErrors() {
-    for (const id of ['model-error', 'topK-error', 'threshold-error']) $(id).textContent = '';
+    for (const id of ['model-error', 'topK-error', 'threshold-error', 'index-error']) $(id).textContent = '';
   }
 
   // A request-wide problem names the option it concerns: show it next to that field.
@@ -105,6 +106,49 @@
     li.removeAttribute('aria-busy');
   }
 
+  const SIMILAR_K = 5;
+
+  // Asks the index for the photo's nearest catalog items (the index's own model version embeds it) and lists them
+  // under the labels; a problem (unknown index, another version) is shown in the card and next to the field.
+  async function showSimilar(li, file, index) {
+    const body = li.querySelector('.outcome');
+    const section = el('div', 'similar');
+    section.appendChild(el('p', 'answered-by', 'Similar products in ' + index + '…'));
+    body.appendChild(section);
+    li.setAttribute('aria-busy', 'true');
+    try {
+      const r = await fetch('/v1/similar?' + new URLSearchParams({index: index, k: String(SIMILAR_K)}),
+          {method: 'POST', headers: {'Content-Type': file.type || 'application/octet-stream'}, body: file});
+      const answer = await r.json().catch(() => ({detail: 'the server answered ' + r.status}));
+      section.textContent = '';
+      if (!r.ok) {
+        const detail = answer.detail || answer.title || 'the search failed';
+        const p = el('p', 'error similar-error', 'No similar products: ' + detail);
+        p.setAttribute('role', 'alert');
+        section.appendChild(p);
+        $('index-error').textContent = detail;
+        return;
+      }
+      section.appendChild(el('p', 'answered-by', 'Similar products in ' + answer.index + ' (model '
+          + answer.model + ', version ' + answer.version + ')'));
+      const list = el('ol', 'similar-items');
+      for (const hit of answer.results) {
+        const item = el('li', 'similar-item');
+        item.appendChild(el('span', 'similar-id', hit.id));
+        item.appendChild(el('span', 'similar-path', hit.path === hit.id ? '' : hit.path));
+        item.appendChild(el('span', 'score', (hit.similarity * 100).toFixed(1) + '%'));
+        list.appendChild(item);
+      }
+      if (!answer.results.length) section.appendChild(el('p', 'hint', 'The index is empty.'));
+      section.appendChild(list);
+    } catch (e) {
+      section.textContent = '';
+      section.appendChild(el('p', 'error similar-error', 'The server could not be reached: ' + e.message));
+    } finally {
+      li.removeAttribute('aria-busy');
+    }
+  }
+
   async function tag(files) {
     clearErrors();
     const params = new URLSearchParams();
@@ -125,10 +169,16 @@
           $('status').textContent = 'The request was refused (' + r.status + ').';
           continue;
         }
+        const index = $('index').value.trim();
+        const searches = [];
         body.results.forEach((res, j) => {
           if (res.error) showError(cards[j], res.error.detail || res.error.title);
-          else showLabels(cards[j], body.model, body.version, res);
+          else {
+            showLabels(cards[j], body.model, body.version, res);
+            if (index) searches.push(showSimilar(cards[j], batch[j], index));
+          }
         });
+        await Promise.all(searches);
         const failed = body.results.filter((res) => res.error).length;
         $('status').textContent = 'Tagged ' + (body.results.length - failed) + ' of ' + body.results.length
             + (failed ? '; ' + failed + ' could not be read.' : '.');

@@ -5,11 +5,13 @@ import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.http.AdminAuth;
 import io.producttagger.http.AdminConsoleRoutes;
+import io.producttagger.http.AdminIndexRoutes;
 import io.producttagger.http.AdminModelRoutes;
 import io.producttagger.http.AdminOpenApiRoutes;
 import io.producttagger.http.ClassifyRoutes;
 import io.producttagger.http.EmbedRoutes;
 import io.producttagger.http.SimilarRoutes;
+import io.producttagger.index.IndexJobs;
 import io.producttagger.index.IndexStore;
 import io.producttagger.http.ConsoleRoutes;
 import io.producttagger.http.FineTuneRoutes;
@@ -22,6 +24,7 @@ import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ModelStore;
 import io.producttagger.model.Promotions;
+import io.producttagger.training.data.DataRoot;
 import io.producttagger.training.jobs.FineTuneService;
 import io.producttagger.training.loop.FineTune;
 import io.producttagger.vision.ImageDecoder;
@@ -56,6 +59,7 @@ public final class TaggerApp implements Components {
     private final IndexStore indexes;
     private final AtomicBoolean ready = new AtomicBoolean();
     private FineTuneService fineTunes;
+    private IndexJobs indexJobs;
     private Vertx vertx;
     private WorkerExecutor decodePool;
     private WorkerExecutor adminPool;
@@ -197,6 +201,8 @@ public final class TaggerApp implements Components {
         Future<String> deployed = Future.succeededFuture("");
         if (admin.enabled()) {
             fineTunes = new FineTuneService(config, fineTune());
+            indexJobs = new IndexJobs(indexes, registry, config.inference().maxBatch(),
+                    config.server().maxBodyBytes());
             adminPool = vertx.createSharedWorkerExecutor("admin", 2);
             adminListener = ListenerVerticle.builder().optName("admin")
                     .setAddress(admin.host(), admin.port())
@@ -209,7 +215,10 @@ public final class TaggerApp implements Components {
                     // the console's files come before the token check: a browser opens them without the token
                     .addRoutes(new AdminConsoleRoutes(), new AdminAuth(admin.token()),
                             new FineTuneRoutes(fineTunes, adminPool, config.server().idleTimeoutMs()),
-                            new AdminModelRoutes(new Promotions(registry), adminPool), new AdminOpenApiRoutes())
+                            new AdminModelRoutes(new Promotions(registry), adminPool),
+                            new AdminIndexRoutes(indexes, indexJobs, new DataRoot(config.fineTune().dataRoot()),
+                                    adminPool),
+                            new AdminOpenApiRoutes())
                     .build();
             deployed = vertx.deployVerticle(adminListener).onSuccess(id -> adminDeployment = id);
         }
@@ -254,6 +263,9 @@ public final class TaggerApp implements Components {
             await(undeploy(publicDeployment).eventually(() -> undeploy(adminDeployment)), 60, "stop listening");
             if (fineTunes != null) {
                 fineTunes.close();
+            }
+            if (indexJobs != null) {
+                indexJobs.close(); // a running build commits what it added, before the models it uses close
             }
             Future<Void> pools = adminPool == null ? decodePool.close()
                     : Future.all(decodePool.close(), adminPool.close()).mapEmpty();

@@ -16,7 +16,8 @@ import picocli.CommandLine;
         description = "Tags product photos with catalog categories using a CNN (DJL + MXNet, OpenCV).",
         subcommands = {ServeCommand.class, ClassifyCommand.class, TrainCommand.class,
                 EvalCommand.class, ModelsCommand.class, BenchCommand.class, TagCommand.class,
-                CeilingCommand.class, IndexCommand.class, DedupeCommand.class})
+                CeilingCommand.class, IndexCommand.class, DedupeCommand.class, EvalDuplicatesCommand.class,
+                IndexBenchCommand.class})
 public final class TaggerCommand {
 
     @Option(names = "--config", paramLabel = "FILE",

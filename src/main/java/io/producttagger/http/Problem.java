@@ -95,6 +95,15 @@ record Problem(int status, String reason, String title, String detail) {
         if (t instanceof io.producttagger.index.IndexException.UnknownIndex) {
             return new Problem(404, "unknown_index", "Unknown index", t.getMessage());
         }
+        if (t instanceof io.producttagger.index.IndexException.Busy) {
+            return new Problem(409, "index_busy", "Index is being built", t.getMessage());
+        }
+        if (t instanceof io.producttagger.index.IndexException.UnknownJob) {
+            return new Problem(404, "unknown_index_build", "Unknown index build job", t.getMessage());
+        }
+        if (t instanceof io.producttagger.catalog.CatalogException.InvalidArgument) {
+            return new Problem(400, "invalid_catalog", "Invalid catalog", t.getMessage());
+        }
         if (t instanceof io.producttagger.index.IndexException.ModelMismatch) {
             return new Problem(409, "index_model_mismatch", "Embedded by another model version", t.getMessage());
         }

@@ -36,4 +36,20 @@ public class IndexException extends RuntimeException {
             super(message);
         }
     }
+
+    /** The index is being built by a job: it cannot be deleted or built by a second one until that ends. */
+    public static final class Busy extends IndexException {
+        /** Creates the exception. */
+        public Busy(String message) {
+            super(message);
+        }
+    }
+
+    /** No index build job has that id. */
+    public static final class UnknownJob extends IndexException {
+        /** Creates the exception. */
+        public UnknownJob(String message) {
+            super(message);
+        }
+    }
 }

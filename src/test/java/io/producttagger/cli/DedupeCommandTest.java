@@ -42,4 +42,12 @@ class DedupeCommandTest {
         assertTrue(matchById.get("cat-crop.jpg").endsWith("near"), String.join("\n", lines));
         assertEquals(1, matchById.values().stream().map(v -> v.split(" ")[0]).distinct().count(), "one group");
     }
+
+    @Test
+    void aThresholdOutsideTheCosineRangeIsAUsageError() {
+        CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(), List.of("dedupe",
+                "test-images/imagenet", "-o", tmp.resolve("g.csv").toString(), "-q", "--threshold", "1.5"));
+        assertEquals(ExitCodes.USAGE, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("dedupe.threshold"), r.err());
+    }
 }

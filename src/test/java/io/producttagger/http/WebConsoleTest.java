@@ -436,6 +436,61 @@ class WebConsoleTest {
         assertEquals(before, serving(), "a cancelled confirmation promotes nothing");
     }
 
+    /** Builds the index {@code shop} of the two photos through the admin API, as an operator would. */
+    private static void buildShopIndex() throws Exception {
+        Path catalog = Files.createDirectories(tmp.resolve("data/console-catalog"));
+        if (Files.list(catalog).findAny().isEmpty()) {
+            Files.copy(photoA, catalog.resolve(photoA.getFileName()));
+            Files.copy(photoB, catalog.resolve(photoB.getFileName()));
+        }
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(adminUrl("/admin/v1/index-builds")))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"index\":\"shop\",\"input\":\"console-catalog\","
+                        + "\"model\":\"fashion\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, r.statusCode(), r.body());
+        String status = new io.vertx.core.json.JsonObject(r.body()).getString("status");
+        long deadline = System.nanoTime() + TAGGING.toNanos() * 4;
+        String state = "queued";
+        while (!Set.of("succeeded", "failed", "cancelled").contains(state) && System.nanoTime() < deadline) {
+            sleep(200);
+            state = new io.vertx.core.json.JsonObject(HTTP.send(HttpRequest.newBuilder(URI.create(adminUrl(status)))
+                    .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString())
+                    .body()).getString("state");
+        }
+        assertEquals("succeeded", state);
+    }
+
+    @Test
+    void withAnIndexChosenEachPhotoShowsItsSimilarProductsItselfFirst() throws Exception {
+        buildShopIndex();
+        browser.size(1280, 900);
+        browser.open(publicUrl("/"));
+        set("#index", "shop");
+        pick(photoB);
+        WebElement card = finishedCards(1).get(0);
+        List<WebElement> similar = card.findElements(By.cssSelector(".similar-items .similar-item"));
+        assertEquals(2, similar.size(), card.getText());
+        assertEquals("sneaker.png", similar.get(0).findElement(By.cssSelector(".similar-id")).getText(),
+                card.getText());
+        assertTrue(card.getText().contains("Similar products in shop (model fashion"), card.getText());
+        assertEquals(List.of(), browser.policyViolations());
+        browser.screenshot("public-similar", "main");
+    }
+
+    @Test
+    void anUnknownIndexIsShownNextToItsFieldAndTheLabelsStay() {
+        browser.size(1280, 900);
+        browser.open(publicUrl("/"));
+        set("#index", "no-such-index");
+        pick(photoA);
+        WebElement card = finishedCards(1).get(0);
+        assertEquals(5, card.findElements(By.cssSelector(".labels .label")).size(), card.getText());
+        assertTrue(card.findElement(By.cssSelector(".similar-error")).getText().contains("no-such-index"),
+                card.getText());
+        assertTrue(browser.find("#index-error").getText().contains("no index 'no-such-index'"),
+                browser.find("#index-error").getText());
+    }
+
     private static void set(String css, String value) {
         WebElement e = browser.find(css);
         e.clear();

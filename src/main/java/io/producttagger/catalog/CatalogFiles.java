@@ -1,11 +1,10 @@
-package io.producttagger.cli;
+package io.producttagger.catalog;
 
-import io.producttagger.catalog.CatalogItem;
 import java.io.IOException;
 import java.nio.file.Files;
 
-/** Reads a catalog item's file for the commands that embed a catalog ({@code index}, {@code dedupe}). */
-final class CatalogFiles {
+/** Reads a catalog item's file for the commands that embed a catalog ({@code index}, {@code dedupe}, index builds). */
+public final class CatalogFiles {
 
     private CatalogFiles() {}
 
@@ -15,7 +14,7 @@ final class CatalogFiles {
      * @throws IOException when the item has a problem (its manifest row), is larger than {@code maxBytes}
      *     ({@code server.max-body-bytes}), or cannot be read
      */
-    static byte[] read(CatalogItem item, long maxBytes) throws IOException {
+    public static byte[] read(CatalogItem item, long maxBytes) throws IOException {
         if (item.problem() != null) {
             throw new IOException(item.problem());
         }

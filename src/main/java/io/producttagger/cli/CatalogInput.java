@@ -1,0 +1,36 @@
+package io.producttagger.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.producttagger.catalog.CatalogException;
+import io.producttagger.catalog.CatalogSource;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The options of the commands that embed a catalog ({@code index}, {@code dedupe}, {@code eval-duplicates}): the
+ * input, the model whose embeddings to use, and quiet; a picocli mixin, so each command declares them once.
+ */
+final class CatalogInput {
+
+    @Parameters(index = "0", paramLabel = "INPUT", description = "a folder of images, or a .csv/.jsonl manifest")
+    Path input;
+
+    @Option(names = "--model", paramLabel = "NAME[@VERSION]",
+            description = "model whose embeddings to use (default: model.name, its serving version)")
+    String model;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress bar, only the summary")
+    boolean quiet;
+
+    /** Opens the input; a missing or malformed one is a usage error of {@code spec}'s command. */
+    CatalogSource open(CommandSpec spec) {
+        try {
+            return CatalogSource.open(input, new ObjectMapper());
+        } catch (CatalogException.InvalidArgument e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

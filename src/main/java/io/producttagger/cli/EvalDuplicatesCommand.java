@@ -1,0 +1,133 @@
+package io.producttagger.cli;
+
+import io.producttagger.catalog.CatalogEmbedding;
+import io.producttagger.catalog.CatalogItem;
+import io.producttagger.catalog.CatalogSource;
+import io.producttagger.index.IndexBuild;
+import io.producttagger.index.IndexStore;
+import io.producttagger.index.NearDuplicateEvaluation;
+import io.producttagger.index.VectorIndex;
+import io.producttagger.model.BatchClassifier;
+import io.producttagger.model.ModelOutput;
+import io.producttagger.model.ModelRegistry;
+import io.producttagger.model.ServingModel;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code eval-duplicates}: measures near-duplicate detection and similar search on a labelled set (a manifest with
+ * columns {@code original} and {@code transform}, as {@code scripts/make-near-duplicates} writes): duplicate-pair
+ * precision and recall over a threshold sweep, and per transform the recall at the threshold and recall@1/@10 of
+ * a real index's search.
+ */
+@Command(name = "eval-duplicates", mixinStandardHelpOptions = true,
+        resourceBundle = "io.producttagger.cli.ConfigDefaults",
+        description = {"Measure duplicate detection and similar search on a labelled near-duplicate set: a manifest "
+                + "(id, path, original, transform) as scripts/make-near-duplicates writes it.",
+                "Exit codes: 0 measured, 3 some images failed (measured without them), 2 usage error, 1 failure."})
+final class EvalDuplicatesCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private TaggerCommand parent;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private CatalogInput input;
+
+    @Mixin
+    private DuplicateThreshold threshold;
+
+    @Option(names = "--sweep", paramLabel = "FROM:TO:STEP", description = "thresholds of the precision/recall "
+            + "sweep (default: ${DEFAULT-VALUE})")
+    private String sweep = "0.50:0.95:0.05";
+
+    @Override
+    public Integer call() throws IOException {
+        List<Double> thresholds = sweep();
+        CatalogSource source = input.open(spec);
+        if (!source.extraColumns().containsAll(List.of("original", "transform"))) {
+            throw new ParameterException(spec.commandLine(), input.input + " has no columns original and transform:"
+                    + " measure a set that scripts/make-near-duplicates wrote");
+        }
+        Components components = threshold.components(parent, spec);
+        double cosine = components.config().duplicateThreshold();
+        int maxBatch = components.config().inference().maxBatch();
+        List<NearDuplicateEvaluation.Sample> samples = new ArrayList<>();
+        Path scratch = Files.createTempDirectory("eval-duplicates");
+        PrintWriter out = spec.commandLine().getOut();
+        try (components;
+                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING)) {
+            ServingModel serving = lease.model();
+            long start = System.nanoTime();
+            List<String> failures;
+            VectorIndex.Meta meta;
+            try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch);
+                    ProgressBar bar = Progress.start("embed", source.count(), "img", input.quiet, System.err);
+                    Stream<CatalogItem> items = source.items()) {
+                meta = IndexBuild.meta(serving, embedder);
+                CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch,
+                        components.config().server().maxBodyBytes(), bar::stepBy, (item, bytes, vector) -> samples.add(
+                                new NearDuplicateEvaluation.Sample(item.id(), item.extra().get("original"),
+                                        item.extra().get("transform"), vector)));
+                items.forEach(embedding::add);
+                embedding.flush();
+                failures = embedding.failures();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf(Locale.ROOT, "embedded %d images with %s in %.1f s (%.1f images/s)%n", samples.size(),
+                    serving.id(), seconds, samples.size() / seconds);
+            try (IndexStore store = new IndexStore(scratch)) {
+                try (VectorIndex index = store.openForBuild("eval", meta)) {
+                    NearDuplicateEvaluation.measure(samples, cosine, thresholds, index, meta.modelId()).print(out);
+                }
+                store.delete("eval");
+            }
+            failures.stream().limit(20).forEach(f -> spec.commandLine().getErr().println("  failed " + f));
+            spec.commandLine().getErr().flush();
+            return failures.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
+        } finally {
+            try {
+                Files.deleteIfExists(scratch); // empty once the index is deleted
+            } catch (IOException e) {
+                // a run that failed midway leaves its scratch index in the temporary folder; its own error matters
+            }
+        }
+    }
+
+    private List<Double> sweep() {
+        String[] parts = sweep.split(":");
+        try {
+            double from = Double.parseDouble(parts[0]);
+            double to = Double.parseDouble(parts[1]);
+            double step = Double.parseDouble(parts[2]);
+            if (parts.length != 3 || step <= 0 || from > to || from <= -1 || to > 1) {
+                throw new NumberFormatException();
+            }
+            List<Double> out = new ArrayList<>();
+            for (int i = 0; from + i * step <= to + 1e-9; i++) {
+                out.add(Math.round((from + i * step) * 1000) / 1000.0);
+            }
+            return out;
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), "--sweep must be FROM:TO:STEP with -1 < FROM <= TO <= 1"
+                    + " and STEP > 0, e.g. 0.50:0.95:0.05; got '" + sweep + "'");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.producttagger.index;
+
+import io.producttagger.catalog.CatalogEmbedding;
+import io.producttagger.catalog.CatalogItem;
+import io.producttagger.catalog.CatalogSource;
+import io.producttagger.model.BatchClassifier;
+import io.producttagger.model.ServingModel;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+
+/**
+ * Embeds a catalog into an index, streaming and resumably: ids the index already holds are skipped, and what was
+ * added is committed every {@value #COMMIT_EVERY} items, so an interrupted or cancelled build loses at most those.
+ * One loop for the {@code index} command and the admin API's background builds.
+ */
+public final class IndexBuild {
+
+    /** Items added between commits: what an interrupted build loses at most. */
+    public static final int COMMIT_EVERY = 256;
+
+    /**
+     * How a build went.
+     *
+     * @param added items embedded and added
+     * @param skipped items the index held already
+     * @param total items in the catalog
+     * @param failures one line per item that could not be embedded: id, path and why
+     * @param cancelled whether the build stopped early when asked
+     */
+    public record Result(long added, long skipped, long total, List<String> failures, boolean cancelled) {}
+
+    private IndexBuild() {}
+
+    /**
+     * Runs a build.
+     *
+     * @param maxBatch images per inference batch
+     * @param maxBytes the largest file read
+     * @param progress told how many more items are done (added, skipped or failed)
+     * @param cancelled asked between items; a build asked to stop commits what it added and returns
+     */
+    public static Result run(CatalogSource source, BatchClassifier embedder, VectorIndex index, int maxBatch,
+            long maxBytes, LongConsumer progress, BooleanSupplier cancelled) {
+        long total = source.count();
+        long skipped = 0;
+        long[] sinceCommit = {0};
+        CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch, maxBytes, progress,
+                (item, bytes, vector) -> {
+                    index.add(item.id(), item.path(), vector, item.extra());
+                    if (++sinceCommit[0] >= COMMIT_EVERY) {
+                        index.commit();
+                        sinceCommit[0] = 0;
+                    }
+                });
+        boolean stopped = false;
+        try (Stream<CatalogItem> items = source.items()) {
+            for (Iterator<CatalogItem> it = items.iterator(); it.hasNext(); ) {
+                if (cancelled.getAsBoolean()) {
+                    stopped = true;
+                    break;
+                }
+                CatalogItem item = it.next();
+                if (index.contains(item.id())) {
+                    skipped++;
+                    progress.accept(1);
+                    continue;
+                }
+                embedding.add(item);
+            }
+            embedding.flush();
+        } finally {
+            index.commit();
+        }
+        return new Result(embedding.embedded(), skipped, total, List.copyOf(embedding.failures()), stopped);
+    }
+
+    /** Returns what an index of {@code serving}'s embeddings records: the model version and the dimension. */
+    public static VectorIndex.Meta meta(ServingModel serving, BatchClassifier embedder) {
+        // the dimension is what the network answers: one blank image tells it without a second source of truth
+        int floats = serving.manifest().input().channels() * serving.manifest().input().width()
+                * serving.manifest().input().height();
+        int dimension = embedder.score(List.of(new float[floats])).get(0).length;
+        return new VectorIndex.Meta(serving.manifest().name(), serving.manifest().version(), dimension);
+    }
+}

@@ -1,0 +1,38 @@
+package io.producttagger.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.producttagger.CommandRun;
+import io.producttagger.TestSupport;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code bench-index} measures a real index: a row per size, and its search agrees with an exact scan. */
+class IndexBenchCommandTest {
+
+    @Test
+    void printsARowPerSizeWhoseSearchFindsTheExactNeighbours() {
+        TestSupport.offline();
+        CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(),
+                List.of("bench-index", "--sizes", "150,300", "--queries", "10"));
+        assertEquals(ExitCodes.OK, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("1280-dimensional embeddings"), r.out());
+        for (String size : List.of("150", "300")) {
+            String row = r.out().lines().filter(l -> l.trim().startsWith(size + " ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no row for " + size + ":\n" + r.out()));
+            String[] cells = row.trim().split("\\s+");
+            assertEquals(7, cells.length, row);
+            // a few hundred vectors, at least 100 candidates explored: the graph search is all but exact
+            assertTrue(Double.parseDouble(cells[6]) >= 0.9, row);
+            assertTrue(Double.parseDouble(cells[3]) > 1280 * 4, "at least the raw floats on disk: " + row);
+        }
+    }
+
+    @Test
+    void tooSmallASizeIsAUsageError() {
+        CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(),
+                List.of("bench-index", "--sizes", "10"));
+        assertEquals(ExitCodes.USAGE, r.exitCode(), r.out() + r.err());
+    }
+}
