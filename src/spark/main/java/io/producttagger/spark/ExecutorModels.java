@@ -2,6 +2,7 @@ package io.producttagger.spark;
 
 import io.producttagger.model.EngineEnvironment;
 import io.producttagger.model.LoadedModel;
+import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelStore;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,10 +36,19 @@ final class ExecutorModels {
      * @param hadoopConf the job's Hadoop settings, to copy a remote zoo
      */
     static LoadedModel get(ModelLocation location, String engineCache, Map<String, String> hadoopConf) {
-        return LOADED.computeIfAbsent(location.zoo() + "|" + location.id(), key -> {
+        return get(location, engineCache, hadoopConf, ModelOutput.LABEL_SCORES);
+    }
+
+    /**
+     * Returns the model loaded to answer {@code output} (label scores, or embeddings), loading it in this JVM on
+     * first use.
+     */
+    static LoadedModel get(ModelLocation location, String engineCache, Map<String, String> hadoopConf,
+            ModelOutput output) {
+        return LOADED.computeIfAbsent(location.zoo() + "|" + location.id() + "|" + output, key -> {
             EngineEnvironment.prepare(Path.of(engineCache));
             ModelStore store = location.localStore(hadoopConf);
-            return LoadedModel.load(store, location.name(), location.version());
+            return LoadedModel.load(store, location.name(), location.version(), output);
         });
     }
 }

@@ -61,8 +61,13 @@ final class JobOutput {
 
     private JobOutput() {}
 
-    /** The schema of the tagged rows, before a format shapes them: what {@link PartitionTagger} returns. */
-    static StructType schema(List<StructField> extras) {
+    /**
+     * The schema of the tagged rows, before a format shapes them: what {@link PartitionTagger} returns.
+     *
+     * @param embeddings whether an {@code embedding} column (array of floats, null for a failed image) follows
+     *     {@code error}
+     */
+    static StructType schema(List<StructField> extras, boolean embeddings) {
         StructType label = DataTypes.createStructType(List.of(
                 DataTypes.createStructField("label", DataTypes.StringType, false),
                 DataTypes.createStructField("score", DataTypes.DoubleType, false)));
@@ -73,6 +78,10 @@ final class JobOutput {
                 DataTypes.createStructField("model", DataTypes.StringType, false),
                 DataTypes.createStructField("version", DataTypes.StringType, false),
                 DataTypes.createStructField("error", DataTypes.StringType, true)));
+        if (embeddings) {
+            fields.add(DataTypes.createStructField("embedding", DataTypes.createArrayType(DataTypes.FloatType,
+                    false), true));
+        }
         for (StructField f : extras) {
             fields.add(DataTypes.createStructField(ResultWriter.outputName(f.name()), f.dataType(), true));
         }
@@ -108,7 +117,10 @@ final class JobOutput {
         }
     }
 
-    /** The CLI's CSV columns: labels as {@code label_N, score_N} pairs, nested manifest values as JSON text. */
+    /**
+     * The CLI's CSV columns: labels as {@code label_N, score_N} pairs, nested values (an embedding, manifest
+     * columns) as JSON text.
+     */
     private static Dataset<Row> flat(Dataset<Row> tagged, int topK) {
         List<Column> cols = new ArrayList<>(List.of(col("id"), col("path")));
         for (int i = 0; i < topK; i++) {

@@ -3,6 +3,7 @@ package io.producttagger.spark;
 import io.producttagger.catalog.CatalogException;
 import io.producttagger.model.BatchClassifier;
 import io.producttagger.model.LabelScore;
+import io.producttagger.model.ModelOutput;
 import io.producttagger.model.LoadedModel;
 import io.producttagger.model.OpenMpThreads;
 import io.producttagger.vision.ImageDecoder;
@@ -69,12 +70,19 @@ final class PartitionTagger implements MapPartitionsFunction<Row, Row> {
         OpenMpThreads.limitCallingThread(settings.ompThreads());
         BatchClassifier classifier = BatchClassifier.over(model, new ImageDecoder(settings.maxPixels()),
                 settings.batchSize());
+        // the same version's pooled features, from its own copy loaded to answer embeddings
+        BatchClassifier embedder = settings.embeddings() ? BatchClassifier.over(ExecutorModels.get(settings.model(),
+                settings.engineCacheHere(), conf, ModelOutput.EMBEDDING), new ImageDecoder(settings.maxPixels()),
+                settings.batchSize()) : null;
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener(new TaskCompletionListener() {
                 @Override
                 public void onTaskCompletion(TaskContext context) {
                     classifier.close();
+                    if (embedder != null) {
+                        embedder.close();
+                    }
                 }
             });
         }
@@ -89,7 +97,7 @@ final class PartitionTagger implements MapPartitionsFunction<Row, Row> {
             @Override
             public boolean hasNext() {
                 while (ready.isEmpty() && input.hasNext()) {
-                    tagBatch(input, classifier, files, name, version, ready);
+                    tagBatch(input, classifier, embedder, files, name, version, ready);
                 }
                 return !ready.isEmpty();
             }
@@ -104,9 +112,13 @@ final class PartitionTagger implements MapPartitionsFunction<Row, Row> {
         };
     }
 
-    /** Takes the next batch of input rows and appends their output rows, in input order. */
-    private void tagBatch(Iterator<Row> input, BatchClassifier classifier, ImageBytes files, String name,
-            String version, Deque<Row> out) {
+    /**
+     * Takes the next batch of input rows and appends their output rows, in input order.
+     *
+     * @param embedder the embedding model's classifier, or null when the job writes no embeddings
+     */
+    private void tagBatch(Iterator<Row> input, BatchClassifier classifier, BatchClassifier embedder,
+            ImageBytes files, String name, String version, Deque<Row> out) {
         List<Row> batch = new ArrayList<>(settings.batchSize());
         while (batch.size() < settings.batchSize() && input.hasNext()) {
             batch.add(input.next());
@@ -141,11 +153,13 @@ final class PartitionTagger implements MapPartitionsFunction<Row, Row> {
                 labels.set(i, o.labels());
             }
         }
+        float[][] embeddings = embedder == null ? null : embed(embedder, bytes, readable, errors, batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Row in = batch.get(i);
             boolean ok = errors[i] == null;
             (ok ? tagged : failed).add(1);
-            Object[] values = new Object[6 + extras];
+            int first = embedder == null ? 6 : 7;
+            Object[] values = new Object[first + extras];
             values[0] = in.getString(0);
             values[1] = in.getString(1);
             values[2] = CollectionConverters.asScala(labels.get(i).stream()
@@ -153,10 +167,38 @@ final class PartitionTagger implements MapPartitionsFunction<Row, Row> {
             values[3] = ok ? name : "";
             values[4] = ok ? version : "";
             values[5] = errors[i];
+            if (embedder != null) {
+                values[6] = ok ? embeddings[i] : null;
+            }
             for (int e = 0; e < extras; e++) {
-                values[6 + e] = in.get(3 + e);
+                values[first + e] = in.get(3 + e);
             }
             out.addLast(RowFactory.create(values));
         }
+    }
+
+    /**
+     * The embeddings of the images that were tagged (the others stay null): decoded again through the embedding
+     * model's pipeline, the same one the classifier used, and scored as one batch.
+     */
+    private static float[][] embed(BatchClassifier embedder, List<byte[]> bytes, List<Integer> readable,
+            String[] errors, int rows) {
+        float[][] out = new float[rows][];
+        List<float[]> tensors = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (int j = 0; j < readable.size(); j++) {
+            int i = readable.get(j);
+            if (errors[i] == null) {
+                tensors.add(embedder.prepare(bytes.get(j)));
+                at.add(i);
+            }
+        }
+        if (!tensors.isEmpty()) {
+            List<float[]> vectors = embedder.score(tensors);
+            for (int k = 0; k < at.size(); k++) {
+                out[at.get(k)] = vectors.get(k);
+            }
+        }
+        return out;
     }
 }

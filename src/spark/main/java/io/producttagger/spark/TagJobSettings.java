@@ -13,9 +13,10 @@ import java.io.Serializable;
  * @param maxPixels larger images are refused from their header ({@code vision.max-pixels})
  * @param maxFileBytes larger files are refused before they are read ({@code server.max-body-bytes})
  * @param engineCache where an executor extracts the MXNet natives; empty for its {@code java.io.tmpdir}
+ * @param embeddings whether each row also gets the image's embedding (the version's L2-normalised pooled features)
  */
 record TagJobSettings(ModelLocation model, int topK, double threshold, int batchSize, int ompThreads, long maxPixels,
-        long maxFileBytes, String engineCache) implements Serializable {
+        long maxFileBytes, String engineCache, boolean embeddings) implements Serializable {
 
     /** Validates the settings. */
     TagJobSettings {

@@ -65,6 +65,10 @@ public final class TagSparkCommand implements Callable<Integer> {
     @Option(names = "--threshold", description = "lowest probability reported (default: ${DEFAULT-VALUE})")
     private double threshold;
 
+    @Option(names = "--embeddings", description = "also write each image's embedding (the model's L2-normalised "
+            + "pooled features, as POST /v1/embed answers) as an 'embedding' column after 'error'")
+    private boolean embeddings;
+
     @Option(names = "--partitions", description = "partitions to tag in (default: one per "
             + "--images-per-partition images, at least spark.default.parallelism)")
     private int partitions;
@@ -159,7 +163,8 @@ public final class TagSparkCommand implements Callable<Integer> {
                     ? config.engineCache().toAbsolutePath().toString() : executorEngineCache;
             TagJobSettings job = new TagJobSettings(new ModelLocation(zoo, resolved.name(), resolved.version(), copies),
                     topK != null ? topK : config.inference().topK(), threshold, config.inference().maxBatch(),
-                    ompThreads, config.vision().maxPixels(), config.server().maxBodyBytes(), executorCache);
+                    ompThreads, config.vision().maxPixels(), config.server().maxBodyBytes(), executorCache,
+                    embeddings);
             TagSparkJob.Summary s = TagSparkJob.run(spark, new TagSparkJob.Request(input, output, fmt, overwrite,
                     partitions, imagesPerPartition, job), err);
             out.printf(java.util.Locale.ROOT, "done: tagged %d, failed %d of %d in %.1f s (%.1f s of it listing), "

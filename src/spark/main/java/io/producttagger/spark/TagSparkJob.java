@@ -74,7 +74,7 @@ final class TagSparkJob {
         LongAccumulator failed = spark.sparkContext().longAccumulator("images failed");
         Dataset<Row> rows = listed.repartition(partitions).mapPartitions(
                 new PartitionTagger(r.settings(), hadoopConf, in.extras().size(), tagged, failed),
-                Encoders.row(JobOutput.schema(in.extras())));
+                Encoders.row(JobOutput.schema(in.extras(), r.settings().embeddings())));
         log.printf("tagging %s (%s, %d images) with %s in %d partitions -> %s (%s)%n", r.input(), in.kind(), total,
                 r.settings().model().id(), partitions, r.output(), r.format().name().toLowerCase(java.util.Locale.ROOT));
         log.flush();

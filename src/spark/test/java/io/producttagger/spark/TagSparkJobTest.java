@@ -194,6 +194,58 @@ class TagSparkJobTest {
         assertEquals(List.of(), wrong, "Spark against tag in-process");
     }
 
+    /**
+     * {@code --embeddings}: each tagged row carries the image's embedding, the vector {@code POST /v1/embed} gives
+     * (the version loaded for embeddings, the image alone), unit length; a broken image's is null and the manifest's
+     * columns still follow.
+     */
+    @Test
+    void embeddingsColumnHoldsWhatTheModelEmbedsForEachImage() throws Exception {
+        Path images = dir.resolve("images");
+        Files.createDirectories(images);
+        Files.writeString(images.resolve("broken.jpg"), "this is not a jpeg");
+        Path manifest = manifest(24, "item-broken,images/broken.jpg,sku-x");
+        Path out = dir.resolve("vectors.parquet");
+
+        CommandRun r = tagSpark("--master", "local[2]", "--embeddings", manifest.toString(), out.toString());
+
+        assertEquals(3, r.exitCode(), "the broken image failed: " + r.out() + r.err());
+        List<Row> rows = spark.read().parquet(out.toString()).collectAsList();
+        assertEquals(25, rows.size());
+        List<String> columns = List.of(rows.get(0).schema().fieldNames());
+        assertEquals(columns.indexOf("error") + 1, columns.indexOf("embedding"), "embedding follows error");
+        assertTrue(columns.contains("sku"));
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("engine.cache", ENGINE_CACHE.toString()));
+        io.producttagger.model.ModelStore store = new io.producttagger.model.ModelStore(config.modelZoo());
+        io.producttagger.vision.ImageDecoder decoder = new io.producttagger.vision.ImageDecoder(
+                config.vision().maxPixels());
+        try (io.producttagger.model.LoadedModel model = io.producttagger.model.LoadedModel.load(store, "fashion", "1",
+                io.producttagger.model.ModelOutput.EMBEDDING);
+                io.producttagger.model.BatchClassifier alone = io.producttagger.model.BatchClassifier.over(model,
+                        decoder, 1)) {
+            for (Row row : rows) {
+                String id = row.getString(row.fieldIndex("id"));
+                int at = row.fieldIndex("embedding");
+                if (id.equals("item-broken")) {
+                    assertTrue(row.isNullAt(at), "no vector for a broken image");
+                    continue;
+                }
+                List<Float> got = row.getList(at);
+                byte[] bytes = Files.readAllBytes(dir.resolve(row.getString(row.fieldIndex("path"))));
+                float[] want = alone.score(List.of(alone.prepare(bytes))).get(0);
+                assertEquals(want.length, got.size(), id);
+                double norm = 0;
+                double worst = 0;
+                for (int i = 0; i < want.length; i++) {
+                    norm += got.get(i) * got.get(i);
+                    worst = Math.max(worst, Math.abs(want[i] - got.get(i)));
+                }
+                assertEquals(1.0, Math.sqrt(norm), 1e-4, id + " unit length");
+                assertTrue(worst <= 1e-5, id + ": differs from the image embedded alone by " + worst);
+            }
+        }
+    }
+
     @Test
     void aFolderToCsvHasTheClisColumnsAndARerunRefusesOrOverwritesAsAsked() throws Exception {
         Path images = dir.resolve("photos");
