@@ -54,10 +54,12 @@ public record FineTuneRequest(Path dataset, String datasetName, String baseModel
             throw new TrainingException.Invalid("headOnlyEpochs and epochs must be >= 0 with 1 to 1000 in total, got "
                     + headOnlyEpochs + " and " + epochs);
         }
-        if (headOnlyEpochs != null && (headOnlyEpochs < 0 || headOnlyEpochs > 1000)
-                || epochs != null && (epochs < 0 || epochs > 1000)) {
-            throw new TrainingException.Invalid("headOnlyEpochs and epochs must be 0 to 1000, got " + headOnlyEpochs
-                    + " and " + epochs);
+        for (var n : new Object[][] {{"headOnlyEpochs", headOnlyEpochs}, {"epochs", epochs}}) {
+            Integer value = (Integer) n[1];
+            if (value != null && (value < 0 || value > 1000)) {
+                throw new TrainingException.Invalid(n[0] + " must be 0 to 1000 (headOnlyEpochs + epochs 1 to 1000 in "
+                        + "total), got " + value);
+            }
         }
         if (headLearningRate != null && !(headLearningRate > 0 && headLearningRate <= 10)) {
             throw new TrainingException.Invalid("headLearningRate must be in (0, 10], got " + headLearningRate);
