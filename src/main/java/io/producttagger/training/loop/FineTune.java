@@ -153,7 +153,11 @@ public final class FineTune {
      * @throws TrainingException.Invalid when the request cannot run
      */
     public FineTuneRequest resolve(FineTuneRequest request) {
-        ModelManifest base = validate(request);
+        return resolved(request, validate(request));
+    }
+
+    /** The request as it runs from {@code base}, a manifest {@link #validate} returned for it. */
+    private static FineTuneRequest resolved(FineTuneRequest request, ModelManifest base) {
         Architecture architecture = base.architecture().fineTuned(request.color());
         return request.resolved(request.recipe().resolve(architecture));
     }
@@ -167,8 +171,8 @@ public final class FineTune {
      */
     public Outcome run(FineTuneRequest asked, Consumer<Progress> progress, BooleanSupplier cancelled) {
         long start = System.nanoTime();
-        FineTuneRequest request = resolve(asked);
-        ModelManifest base = validate(request);
+        ModelManifest base = validate(asked); // reads the data set's folders once
+        FineTuneRequest request = resolved(asked, base);
         Architecture baseArchitecture = base.architecture();
         Architecture architecture = baseArchitecture.fineTuned(request.color());
         ModelManifest.InputSpec in = new ModelManifest.InputSpec(base.input().width(), base.input().height(),
