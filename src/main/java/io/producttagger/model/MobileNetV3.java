@@ -293,7 +293,7 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
         y = activation(graph, b.activation(), graph.sameConv(y, y.channels(), b.kernel(), b.stride(), y.channels()));
         if (b.squeeze() > 0) {
             if ("relu".equals(b.activation())) {
-                y = graph.plain(y); // the fused convolution's output, read by the gate's mean and product
+                y = graph.plain(y); // the fused convolution's output, read by the gate's pooling and its product
             }
             MxGraph.Node gate = graph.relu(graph.sameConv(graph.spatialMean(y), b.squeeze(), 1, 1, 1));
             gate = graph.sameConv(gate, y.channels(), 1, 1, 1);
