@@ -91,12 +91,16 @@ public final class GraphNetwork {
         for (int i = 0; i < params.size(); i++) {
             MxGraph.Param param = params.get(i);
             NDArray array = arrays.get(i).getArray();
-            if (!Arrays.equals(param.blockShape(), array.getShape().getShape())) {
+            long[] want = param.shape().clone();
+            for (int axis = 0; axis < param.leading().length; axis++) {
+                want[2 + axis] -= param.leading()[axis];
+            }
+            if (!Arrays.equals(want, array.getShape().getShape())) {
                 throw new IllegalStateException("graph parameter " + param.name() + " needs shape "
-                        + Arrays.toString(param.blockShape()) + ", the block's " + arrays.get(i).getName() + " has "
+                        + Arrays.toString(want) + ", the block's " + arrays.get(i).getName() + " has "
                         + array.getShape());
             }
-            byName.put(param.name(), placed(scaled(array, param.scale()), param.shape(), param.offset()));
+            byName.put(param.name(), withLeadingZeros(scaled(array, param.scale()), param.leading()));
         }
         Symbol symbol = Symbol.loadJson((MxNDManager) manager, graph.json(out));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
@@ -122,26 +126,18 @@ public final class GraphNetwork {
     }
 
     /**
-     * Returns {@code array} at {@code offset} in zeros of {@code shape} ({@link MxGraph.Param}), as a new array in
-     * its manager (freed with the model), or the array itself when it fills the shape.
+     * Returns a convolution weight (OIHW) with {@code leading[0]} zero rows and {@code leading[1]} zero columns in
+     * front, as a new array in the weight's manager (freed with the model), or the weight itself when none.
      */
-    private static NDArray placed(NDArray array, long[] shape, int[] offset) {
-        NDArray out = array;
-        for (int axis = 0; axis < shape.length; axis++) {
-            long after = shape[axis] - out.getShape().get(axis) - offset[axis];
-            out = padded(out, axis, offset[axis], true);
-            out = padded(out, axis, after, false);
+    private static NDArray withLeadingZeros(NDArray weight, int[] leading) {
+        NDArray out = weight;
+        for (int axis = 0; axis < leading.length; axis++) {
+            if (leading[axis] > 0) {
+                long[] shape = out.getShape().getShape().clone();
+                shape[2 + axis] = leading[axis];
+                out = weight.getManager().zeros(new Shape(shape), out.getDataType()).concat(out, 2 + axis);
+            }
         }
         return out;
-    }
-
-    private static NDArray padded(NDArray array, int axis, long zeros, boolean before) {
-        if (zeros == 0) {
-            return array;
-        }
-        long[] shape = array.getShape().getShape().clone();
-        shape[axis] = zeros;
-        NDArray pad = array.getManager().zeros(new Shape(shape), array.getDataType());
-        return before ? pad.concat(array, axis) : array.concat(pad, axis);
     }
 }

@@ -38,42 +38,25 @@ public final class MxGraph {
      * node computes. Only a convolution ({@link #sameConv}, which multiplies its weights by it), a spatial mean and
      * a product pass a factor on; every other operator multiplies it out first.
      *
-     * <p>{@code stored} is how many channels the array holds: a convolution's output holds its channels and then
-     * zero channels up to a multiple of {@link #CHANNEL_ALIGNMENT} (see there); the zeros stay zero through every
-     * operator of the families and are sliced off where a flat or final node leaves the graph.
-     *
      * @param id index in the node list
      * @param channels channels (or features, for a flat node)
-     * @param stored channels the array holds, {@code channels} or more
      * @param height height, 1 for a flat node
      * @param width width, 1 for a flat node
      * @param scale the factor the node's values still have to be multiplied by, 1 for none
      */
-    public record Node(int id, int channels, int stored, int height, int width, double scale) {}
+    public record Node(int id, int channels, int height, int width, double scale) {}
 
     /**
-     * A learnable input of the graph: the block's array, times {@code scale}, placed at {@code offset} in an array
-     * of zeros of the graph's {@code shape}.
+     * A learnable input of the graph.
      *
      * @param name its argument name
      * @param shape the shape the graph expects
-     * @param blockShape the shape of the block's array
-     * @param offset per axis, how many zeros come before the block's values: for a convolution weight the zero
-     *     rows and columns (height, width) of a kernel grown for TF's padding ({@link #sameConv}); the rest of
-     *     {@code shape} after them is zeros too (channels padded to {@link #CHANNEL_ALIGNMENT})
+     * @param leading for a convolution weight, how many zero rows and columns (height, width) the graph's kernel
+     *     has in front of the block's kernel ({@link #sameConv}); empty for other parameters
      * @param scale the factor the block's array is multiplied by (a convolution weight taking over its input's
      *     {@link Node#scale}), 1 for none
      */
-    record Param(String name, long[] shape, long[] blockShape, int[] offset, double scale) {}
-
-    /**
-     * Convolution outputs hold a multiple of this many channels. oneDNN's AVX-512 kernels work on blocks of 16
-     * channels; MXNet 1.9 refuses a kernel whose layout would pad an array beyond its size, so a layer of 24, 72,
-     * 88 or 120 channels ran oneDNN's AVX2 kernels in blocks of 8, with a layout conversion on the way in and out
-     * of each (on {@code mobilenetv3-coco} at batch 16, 12 ms of conversions and 22 ms of AVX2 convolutions a
-     * batch). Zero filters up to the next multiple of 16 cost a few percent more multiply-adds and remove both.
-     */
-    static final int CHANNEL_ALIGNMENT = 16;
+    record Param(String name, long[] shape, int[] leading, double scale) {}
 
     /** The graph input's name. */
     static final String DATA = "data";
@@ -86,7 +69,7 @@ public final class MxGraph {
 
     /** Starts a graph and returns its image input, NCHW. */
     Node input(int channels, int height, int width) {
-        return new Node(variable(DATA), channels, channels, height, width, 1);
+        return new Node(variable(DATA), channels, height, width, 1);
     }
 
     /** Returns the learnable inputs in the order they were written. */
@@ -101,9 +84,9 @@ public final class MxGraph {
         return nodes.size() - 1;
     }
 
-    private int param(String suffix, long[] shape, long[] blockShape, int[] offset, double scale) {
+    private int param(String suffix, long[] shape, int[] leading, double scale) {
         String name = String.format("p%03d_%s", parameters.size(), suffix);
-        parameters.add(new Param(name, shape, blockShape, offset, scale));
+        parameters.add(new Param(name, shape, leading, scale));
         return variable(name);
     }
 
@@ -136,23 +119,16 @@ public final class MxGraph {
      * the imperative block does with a {@code Pad} operator; in a graph that operator would convert the blocked
      * activations to the plain layout and back around it (on {@code mobilenetv2-imagenet} those conversions took
      * half the time of all convolutions at batch 1). Instead the kernel grows by one along that axis with a zero
-     * first row (or column) of weights ({@link Param#offset}) and the convolution pads {@code kernel / 2} on both
+     * first row (or column) of weights ({@link Param#leading}) and the convolution pads {@code kernel / 2} on both
      * sides: each window then starts one pixel earlier, reads a zero weight there, and covers exactly the pixels
      * TF's window covers, with the same number of outputs.
      *
      * <p>The input's {@link Node#scale} goes into the weight ({@link Param#scale}): a convolution is linear in its
      * input, so {@code W (s x) + b = (s W) x + b}.
      *
-     * <p>The output holds {@code filters} rounded up to {@link #CHANNEL_ALIGNMENT} channels, the extra filters'
-     * weights and biases zero; the weights for the input's zero channels are zero too.
-     *
      * @param groups 1 for a full convolution, the channel count for a depthwise one
      */
     Node sameConv(Node x, int filters, int kernel, int stride, int groups) {
-        boolean depthwise = groups > 1;
-        if (depthwise && (groups != x.channels() || filters != groups)) {
-            throw new IllegalArgumentException("a graph convolution is full or depthwise, not " + groups + " groups");
-        }
         int[] sizes = {x.height(), x.width()};
         int[] kernels = new int[2];
         int[] leading = new int[2];
@@ -162,25 +138,13 @@ public final class MxGraph {
             kernels[axis] = kernel + leading[axis];
             outs[axis] = (sizes[axis] + 2 * (kernel / 2) - kernels[axis]) / stride + 1;
         }
-        int stored = depthwise ? x.stored() : aligned(filters);
-        int weight = param("weight", new long[] {stored, depthwise ? 1 : x.stored(), kernels[0], kernels[1]},
-                new long[] {filters, depthwise ? 1 : x.channels(), kernel, kernel},
-                new int[] {0, 0, leading[0], leading[1]}, x.scale());
-        int bias = param("bias", new long[] {stored}, new long[] {filters}, new int[] {0}, 1);
+        int weight = param("weight", new long[] {filters, x.channels() / groups, kernels[0], kernels[1]}, leading,
+                x.scale());
+        int bias = param("bias", new long[] {filters}, new int[0], 1);
         int conv = op("Convolution", Map.of("kernel", tuple(kernels[0], kernels[1]), "stride", tuple(stride, stride),
-                "pad", tuple(kernel / 2, kernel / 2), "num_filter", Integer.toString(stored), "num_group",
-                Integer.toString(depthwise ? stored : 1), "no_bias", "False"), x.id(), weight, bias);
-        return new Node(conv, filters, stored, outs[0], outs[1], 1);
-    }
-
-    private static int aligned(int channels) {
-        return (channels + CHANNEL_ALIGNMENT - 1) / CHANNEL_ALIGNMENT * CHANNEL_ALIGNMENT;
-    }
-
-    /** The first {@code channels} of flat or spatial node {@code id} that holds {@code stored}. */
-    private int real(int id, int channels, int stored) {
-        return channels == stored ? id
-                : op("slice_axis", Map.of("axis", "1", "begin", "0", "end", Integer.toString(channels)), id);
+                "pad", tuple(kernel / 2, kernel / 2), "num_filter", Integer.toString(filters), "num_group",
+                Integer.toString(groups), "no_bias", "False"), x.id(), weight, bias);
+        return new Node(conv, filters, outs[0], outs[1], 1);
     }
 
     /** {@code min(max(x, low), high)}: MXNet's {@code clip}, which the MKL-DNN pass fuses into a convolution from 0. */
@@ -206,7 +170,7 @@ public final class MxGraph {
     Node mul(Node a, Node b) {
         boolean sameShape = a.channels() == b.channels() && a.height() == b.height() && a.width() == b.width();
         return new Node(op(sameShape ? "elemwise_mul" : "broadcast_mul", Map.of(), a.id(), b.id()), a.channels(),
-                a.stored(), a.height(), a.width(), a.scale() * b.scale());
+                a.height(), a.width(), a.scale() * b.scale());
     }
 
     /**
@@ -218,7 +182,7 @@ public final class MxGraph {
      */
     Node hardSigmoid(Node x, double scale) {
         int id = op("hard_sigmoid", Map.of("alpha", Double.toString(1.0 / 6), "beta", "0.5"), settled(x).id());
-        return new Node(id, x.channels(), x.stored(), x.height(), x.width(), 6 * scale);
+        return new Node(id, x.channels(), x.height(), x.width(), 6 * scale);
     }
 
     /**
@@ -240,13 +204,13 @@ public final class MxGraph {
      * hard-swish and squeeze-and-excite went through three to seven such conversions each, one more than needed.
      */
     Node plain(Node x) {
-        return new Node(op("transpose", Map.of("axes", "(0, 1, 2, 3)"), x.id()), x.channels(), x.stored(),
-                x.height(), x.width(), x.scale());
+        return new Node(op("transpose", Map.of("axes", "(0, 1, 2, 3)"), x.id()), x.channels(), x.height(), x.width(),
+                x.scale());
     }
 
     /** The spatial mean, keeping the 1x1 spatial axes; it owes what {@code x} owes (the mean is linear). */
     Node spatialMean(Node x) {
-        return new Node(globalAverage(x.id()), x.channels(), x.stored(), 1, 1, x.scale());
+        return new Node(globalAverage(x.id()), x.channels(), 1, 1, x.scale());
     }
 
     /**
@@ -259,40 +223,34 @@ public final class MxGraph {
 
     /** Global average pooling to a flat NC node, as {@link TfLayers#averagePooling}. */
     Node averagePooling(Node x) {
-        return flat(real(op("Flatten", Map.of(), globalAverage(settled(x).id())), x.channels(), x.stored()),
-                x.channels());
+        return new Node(op("Flatten", Map.of(), globalAverage(settled(x).id())), x.channels(), 1, 1, 1);
     }
 
     /** Global average pooling to NC, then each image's vector scaled to the L2 norm {@code norm}, as {@link TfLayers#l2Pooling}. */
     Node l2Pooling(Node x, double norm) {
-        int pooled = real(op("Flatten", Map.of(), globalAverage(settled(x).id())), x.channels(), x.stored());
+        int pooled = op("Flatten", Map.of(), globalAverage(settled(x).id()));
         int scaled = op("_mul_scalar", Map.of("scalar", Double.toString(norm)), pooled);
         int squares = op("sum", Map.of("axis", "(1,)", "keepdims", "True"), op("square", Map.of(), pooled));
         int length = op("sqrt", Map.of(), op("_plus_scalar", Map.of("scalar", "1e-12"), squares));
-        return flat(op("broadcast_div", Map.of(), scaled, length), x.channels());
+        return new Node(op("broadcast_div", Map.of(), scaled, length), x.channels(), 1, 1, 1);
     }
 
     /** Flat nodes side by side. */
     Node concat(List<Node> parts) {
-        return flat(op("Concat", Map.of("dim", "1", "num_args", Integer.toString(parts.size())),
-                parts.stream().mapToInt(p -> settled(p).id()).toArray()), parts.stream().mapToInt(Node::channels).sum());
+                return new Node(op("Concat", Map.of("dim", "1", "num_args", Integer.toString(parts.size())),
+                parts.stream().mapToInt(Node::id).toArray()), parts.stream().mapToInt(Node::channels).sum(), 1, 1, 1);
     }
 
     /** A linear layer on a flat node, as {@link TfLayers#head} (dropout is inference's identity): weight, bias. */
     Node linear(Node x, int units) {
-        long[] weightShape = {units, x.channels()};
-        int weight = param("weight", weightShape, weightShape, new int[] {0, 0}, 1);
-        int bias = param("bias", new long[] {units}, new long[] {units}, new int[] {0}, 1);
-        return flat(op("FullyConnected", Map.of("num_hidden", Integer.toString(units), "no_bias", "False",
-                "flatten", "True"), settled(x).id(), weight, bias), units);
+        int weight = param("weight", new long[] {units, x.channels()}, new int[0], 1);
+        int bias = param("bias", new long[] {units}, new int[0], 1);
+        return new Node(op("FullyConnected", Map.of("num_hidden", Integer.toString(units), "no_bias", "False",
+                "flatten", "True"), settled(x).id(), weight, bias), units, 1, 1, 1);
     }
 
     private static Node same(Node x, int id) {
-        return new Node(id, x.channels(), x.stored(), x.height(), x.width(), 1);
-    }
-
-    private static Node flat(int id, int features) {
-        return new Node(id, features, features, 1, 1, 1);
+        return new Node(id, x.channels(), x.height(), x.width(), 1);
     }
 
     /**
@@ -306,8 +264,7 @@ public final class MxGraph {
 
     /** Returns the symbol JSON with {@code head} as the graph's one output. */
     String json(Node head) {
-        Node exact = settled(head);
-        int out = real(exact.id(), exact.channels(), exact.stored());
+        head = settled(head);
         ObjectNode root = JSON.createObjectNode();
         root.set("nodes", nodes.deepCopy());
         ArrayNode args = root.putArray("arg_nodes");
@@ -316,7 +273,7 @@ public final class MxGraph {
         for (int i = 0; i <= nodes.size(); i++) {
             rows.add(i);
         }
-        root.putArray("heads").addArray().add(out).add(0).add(0);
+        root.putArray("heads").addArray().add(head.id()).add(0).add(0);
         root.putObject("attrs").putArray("mxnet_version").add("int").add(10900);
         return root.toString();
     }
