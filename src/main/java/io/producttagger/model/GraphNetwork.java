@@ -106,7 +106,7 @@ public final class GraphNetwork {
                         + Arrays.toString(want) + ", the block's " + arrays.get(i).getName() + " has "
                         + array.getShape());
             }
-            byName.put(param.name(), withLeadingZeros(array, param.leading()));
+            byName.put(param.name(), withLeadingZeros(scaled(array, param.scale()), param.leading()));
         }
         Symbol symbol = Symbol.loadJson((MxNDManager) manager, graph.json(out));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
@@ -121,6 +121,14 @@ public final class GraphNetwork {
         // the block; with it, where convolutions keep their blocked layout, 4x and 9x (same run, OMP=2).
         block.optimizeFor(BACKEND);
         return Optional.of(block);
+    }
+
+    /**
+     * Returns {@code array} times {@code scale} as a new array in its manager (freed with the model), or the array
+     * itself when the scale is 1: the graph folded a factor of its input into this weight ({@link MxGraph.Param}).
+     */
+    private static NDArray scaled(NDArray array, double scale) {
+        return scale == 1 ? array : array.mul((float) scale);
     }
 
     /**

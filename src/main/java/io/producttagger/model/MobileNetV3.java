@@ -292,20 +292,24 @@ public record MobileNetV3(Stem stem, List<Bottleneck> blocks, double gateScale, 
         }
         y = activation(graph, b.activation(), graph.sameConv(y, y.channels(), b.kernel(), b.stride(), y.channels()));
         if (b.squeeze() > 0) {
+            if ("relu".equals(b.activation())) {
+                y = graph.plain(y); // the fused convolution's output, read by the gate's pooling and its product
+            }
             MxGraph.Node gate = graph.relu(graph.sameConv(graph.spatialMean(y), b.squeeze(), 1, 1, 1));
             gate = graph.sameConv(gate, y.channels(), 1, 1, 1);
-            y = graph.mul(y, graph.times(graph.clip(graph.plus(gate, 3), 0, 6), (float) gateScale));
+            y = graph.mul(y, graph.hardSigmoid(gate, (float) gateScale));
         }
         y = graph.sameConv(y, b.filters(), 1, 1, 1);
         return b.stride() == 1 && x.channels() == b.filters() ? graph.add(y, x) : y;
     }
 
-    /** ReLU, or hard-swish in the order {@link #hardSwish} computes it. */
+    /**
+     * ReLU, or hard-swish as two operators with its factor left to the next convolution ({@link MxGraph#hardSwish}):
+     * written out as the block computes it, its four operators and their layout conversions took more time than
+     * all convolutions of the graph.
+     */
     private MxGraph.Node activation(MxGraph graph, String name, MxGraph.Node x) {
-        if ("relu".equals(name)) {
-            return graph.relu(x);
-        }
-        return graph.mul(graph.times(x, (float) gateScale), graph.clip(graph.plus(x, 3), 0, 6));
+        return "relu".equals(name) ? graph.relu(x) : graph.hardSwish(x, (float) gateScale);
     }
 
     private Block activation(String name) {
