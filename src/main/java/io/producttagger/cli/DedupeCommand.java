@@ -79,7 +79,7 @@ final class DedupeCommand implements Callable<Integer> {
         List<Item> items = new ArrayList<>();
         List<String> failures;
         try (components;
-                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING);
+                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.DUPLICATES);
                 BatchClassifier embedder = lease.model().newBatchClassifier(maxBatch);
                 ProgressBar bar = Progress.start("dedupe", source.count(), "img", input.quiet, System.err);
                 Stream<CatalogItem> stream = source.items()) {

@@ -85,13 +85,22 @@ public final class LoadedModel implements AutoCloseable {
                 .build();
         try {
             ZooModel<TensorBatchTranslator.Input, float[]> zoo = criteria.loadModel();
-            Block imperative = output == ModelOutput.EMBEDDING && !manifest.isBackbone()
+            Block imperative = output != ModelOutput.LABEL_SCORES && !manifest.isBackbone()
                     ? Architecture.features(zoo.getBlock()) : zoo.getBlock();
             try {
                 int labels = output == ModelOutput.LABEL_SCORES ? manifest.labels().size() : 0;
-                Block running = execution == Execution.BLOCK ? imperative : GraphNetwork.of(manifest.architecture(),
-                        imperative, labels, manifest.input(), zoo.getNDManager()).map(Block.class::cast)
-                        .orElse(imperative);
+                Block running;
+                if (output == ModelOutput.DUPLICATES) {
+                    running = GraphNetwork.duplicates(manifest.architecture(), imperative, manifest.input(),
+                            zoo.getNDManager()).map(Block.class::cast).orElseThrow(() ->
+                                    new ModelException.NotServable("model '" + name + "@" + version + "' ("
+                                    + manifest.architecture().getClass().getSimpleName() + ") has no near-duplicate "
+                                    + "descriptor: dedupe with a MobileNetV2 model, e.g. mobilenetv2-imagenet"));
+                } else {
+                    running = execution == Execution.BLOCK ? imperative : GraphNetwork.of(manifest.architecture(),
+                            imperative, labels, manifest.input(), zoo.getNDManager()).map(Block.class::cast)
+                            .orElse(imperative);
+                }
                 zoo.getWrappedModel().setBlock(running);
             } catch (RuntimeException e) {
                 zoo.close();
