@@ -14,8 +14,9 @@ import java.util.List;
  *   window two thirds of the map's side), each window's vector L2-normalised; their mean cosine keeps the layout
  *   that global pooling throws away.</li>
  *   <li><b>hue</b>: a soft histogram of the foreground's hue (24 bins, plus one for grey pixels), read from the
- *   model's preprocessed input at a quarter of its size. The foreground is every pixel whose colour differs from
- *   the mean of the four corners (the backdrop), so a new background colour hardly moves it, while two products
+ *   model's preprocessed input at full size (at a quarter of it, the thin lines of a line drawing on a coloured
+ *   backdrop blur into the backdrop's hue). The foreground is every pixel whose colour differs from the mean of
+ *   the four corner pixels (the backdrop), so a new background colour hardly moves it, while two products
  *   drawn alike in different colours (a red and an orange lollipop) differ. Hue is the angle of the opponent
  *   colours {@code (r - g, (r + g - 2b) / sqrt 3)}, which a brightness or contrast change (the same scale and
  *   offset on every channel) leaves where it is; each bin's weight is a linear function of the two opponent
@@ -36,8 +37,6 @@ final class DuplicateDescriptor {
     static final double GREY_CHROMA = 0.15;
     /** A pixel whose channels differ from the backdrop's by more than this in sum (-1..1 units) is foreground. */
     static final double FOREGROUND = 0.2;
-    /** The input is averaged over squares of this side before the hue is read. */
-    static final int HUE_SCALE = 4;
 
     private DuplicateDescriptor() {}
 
@@ -74,7 +73,7 @@ final class DuplicateDescriptor {
             throw new ModelException.NotServable("the duplicate descriptor reads colour: the model's input has "
                     + input.channels() + " channel(s), not 3");
         }
-        MxGraph.Node x = graph.averagePool(input, HUE_SCALE);
+        MxGraph.Node x = input;
         int h = x.height() - 1;
         int w = x.width() - 1;
         MxGraph.Node corners = graph.add(graph.add(graph.window(x, 0, 0, 1), graph.window(x, 0, w, 1)),

@@ -213,12 +213,6 @@ public final class MxGraph {
                 Integer.toString(left + size)), rows), x.channels(), size, size);
     }
 
-    /** Average pooling over {@code size x size} windows at stride {@code size}, no padding. */
-    Node averagePool(Node x, int size) {
-        return new Node(op("Pooling", Map.of("kernel", tuple(size, size), "stride", tuple(size, size), "pool_type",
-                "avg"), x.id()), x.channels(), x.height() / size, x.width() / size);
-    }
-
     /** The sum over the spatial axes, to a flat NC node. */
     Node spatialSum(Node x) {
         return new Node(op("sum", Map.of("axis", "(2, 3)"), x.id()), x.channels(), 1, 1);
