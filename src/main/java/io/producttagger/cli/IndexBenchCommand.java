@@ -56,8 +56,10 @@ final class IndexBenchCommand implements Callable<Integer> {
     @Option(names = "--photos", paramLabel = "DIR", description = "photos to embed (default: ${DEFAULT-VALUE})")
     private Path photos = Path.of("test-images/imagenet");
 
-    /** Vectors added between commits, as {@code index} does. */
-    private static final int COMMIT_EVERY = 256;
+    @Option(names = "--merge", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "merge each index into one segment after its build, as a finished `index` build does "
+                    + "(default: true; --no-merge leaves the segments the commits made)")
+    private boolean merge = true;
 
     @Override
     public Integer call() throws IOException {
@@ -75,8 +77,8 @@ final class IndexBenchCommand implements Callable<Integer> {
             double embedRate = embedRate(embedder, maxBatch);
             out.printf(Locale.ROOT, "%s: %d-dimensional embeddings at %.1f images/s (decode + preprocess + "
                     + "inference, batch %d, %s)%n", serving.id(), meta.dimension(), embedRate, maxBatch, photos);
-            out.println("vectors   build vectors/s   x embedding   bytes/vector   query p50 ms   query p99 ms   "
-                    + "recall@10 vs exact");
+            out.println("vectors   build vectors/s   x embedding   of it merging s   bytes/vector   query p50 ms   "
+                    + "query p99 ms   recall@10 vs exact");
             out.flush();
             for (int size : sizes) {
                 Path dir = Files.createTempDirectory("bench-index");
@@ -101,12 +103,17 @@ final class IndexBenchCommand implements Callable<Integer> {
             long start = System.nanoTime();
             for (int i = 0; i < size; i++) {
                 index.add("v" + i, "v" + i, vectors[i], Map.of());
-                if ((i + 1) % COMMIT_EVERY == 0) {
+                if ((i + 1) % IndexBuild.COMMIT_EVERY == 0) {
                     index.commit();
                 }
             }
             index.commit();
-            double buildRate = size / ((System.nanoTime() - start) / 1e9);
+            long merging = System.nanoTime();
+            if (merge) {
+                index.merge();
+            }
+            long end = System.nanoTime();
+            double buildRate = size / ((end - start) / 1e9);
             long bytes = store.list().get(0).sizeBytes();
             long[] latency = new long[queries];
             double recall = 0;
@@ -123,8 +130,8 @@ final class IndexBenchCommand implements Callable<Integer> {
                 }
             }
             Arrays.sort(latency);
-            out.printf(Locale.ROOT, "%7d   %15.0f   %11.0f   %12.0f   %12.2f   %12.2f   %18.3f%n", size,
-                    buildRate, buildRate / embedRate, (double) bytes / size, latency[queries / 2] / 1e6,
+            out.printf(Locale.ROOT, "%7d   %15.0f   %11.0f   %15.1f   %12.0f   %12.2f   %12.2f   %18.3f%n", size,
+                    buildRate, buildRate / embedRate, (end - merging) / 1e9, (double) bytes / size, latency[queries / 2] / 1e6,
                     latency[(int) Math.min(queries - 1, Math.ceil(queries * 0.99) - 1)] / 1e6,
                     recall / exactChecks);
             out.flush();

@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 /**
  * Embeds a catalog into an index, streaming and resumably: ids the index already holds are skipped, and what was
  * added is committed every {@value #COMMIT_EVERY} items, so an interrupted or cancelled build loses at most those.
- * One loop for the {@code index} command and the admin API's background builds.
+ * A build that gets to the end of its catalog having added something merges the index into one segment. One loop
+ * for the {@code index} command and the admin API's background builds.
  */
 public final class IndexBuild {
 
@@ -73,6 +74,9 @@ public final class IndexBuild {
             embedding.flush();
         } finally {
             index.commit();
+        }
+        if (!stopped && embedding.embedded() > 0) {
+            index.merge(); // a finished build leaves one HNSW graph, not one per commit (VectorIndex.merge)
         }
         return new Result(embedding.embedded(), skipped, total, List.copyOf(embedding.failures()), stopped);
     }

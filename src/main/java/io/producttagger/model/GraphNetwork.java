@@ -42,7 +42,7 @@ public final class GraphNetwork {
      */
     public static Block frozenFeatures(Architecture architecture, Block features, ModelManifest.InputSpec input,
             NDManager manager) {
-        return of(architecture, features, 0, input, manager).<Block>map(b -> b).orElse(features);
+        return of(architecture, features, 0, input, manager, false).<Block>map(b -> b).orElse(features);
     }
 
     /**
@@ -52,7 +52,7 @@ public final class GraphNetwork {
      */
     public static Block frozenTailInput(Architecture architecture, Block front, ModelManifest.InputSpec input,
             NDManager manager) {
-        return bind(architecture, architecture::writeTailInput, front, input, manager).<Block>map(b -> b)
+        return bind(architecture, architecture::writeTailInput, front, input, manager, false).<Block>map(b -> b)
                 .orElse(front);
     }
 
@@ -60,33 +60,35 @@ public final class GraphNetwork {
      * Writes {@code architecture} as a graph and binds it to the arrays of {@code imperative}, the block those
      * arrays were loaded into: the features alone, or the features and head when {@code labels} is positive.
      *
-     * @param manager the manager the graph's native symbol lives in (the model's)
+     * @param manager the manager the graph's native symbol, its cached op and its own arrays live in
+     * @param ownArrays whether the graph gets copies of the block's arrays in {@code manager} rather than the arrays
+     *     themselves: one thread's graph then shares no native state with another's (see {@link LoadedModel})
      * @return the graph block, or empty when the family has no graph form
      * @throws IllegalStateException if the graph's parameters do not match the block's, in number or shape
      */
     static Optional<MxSymbolBlock> of(Architecture architecture, Block imperative, int labels,
-            ModelManifest.InputSpec in, NDManager manager) {
+            ModelManifest.InputSpec in, NDManager manager, boolean ownArrays) {
         return bind(architecture, (graph, input) -> architecture.writeFeatures(graph, input)
                 .map(features -> labels > 0 ? architecture.writeHead(graph, features, labels) : features),
-                imperative, in, manager);
+                imperative, in, manager, ownArrays);
     }
 
     /**
      * Writes {@code architecture}'s near-duplicate descriptor ({@link DuplicateDescriptor}) on its feature map and
-     * binds it to the arrays of {@code features}, the loaded features block.
+     * binds it to the arrays of {@code features}, the loaded features block, or to copies of them, as {@link #of}.
      *
      * @return the graph block, or empty when the family writes no feature map
      */
     static Optional<MxSymbolBlock> duplicates(Architecture architecture, Block features, ModelManifest.InputSpec in,
-            NDManager manager) {
+            NDManager manager, boolean ownArrays) {
         return bind(architecture, (graph, input) -> architecture.writeFeatureMap(graph, input)
-                .map(map -> DuplicateDescriptor.write(graph, input, map)), features, in, manager);
+                .map(map -> DuplicateDescriptor.write(graph, input, map)), features, in, manager, ownArrays);
     }
 
     /** Writes a graph and binds it to the arrays of {@code imperative}, the block it was written for. */
     private static Optional<MxSymbolBlock> bind(Architecture architecture,
             java.util.function.BiFunction<MxGraph, MxGraph.Node, Optional<MxGraph.Node>> writer, Block imperative,
-            ModelManifest.InputSpec in, NDManager manager) {
+            ModelManifest.InputSpec in, NDManager manager, boolean ownArrays) {
         MxGraph graph = new MxGraph();
         Optional<MxGraph.Node> written = writer.apply(graph, graph.input(in.channels(), in.height(), in.width()));
         if (written.isEmpty()) {
@@ -103,6 +105,10 @@ public final class GraphNetwork {
         for (int i = 0; i < params.size(); i++) {
             MxGraph.Param param = params.get(i);
             NDArray array = arrays.get(i).getArray();
+            if (ownArrays) {
+                array = array.duplicate();
+                array.attach(manager);
+            }
             long[] want = param.shape().clone();
             for (int axis = 0; axis < param.leading().length; axis++) {
                 want[2 + axis] -= param.leading()[axis];

@@ -2,6 +2,7 @@ package io.producttagger.model;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
@@ -10,24 +11,41 @@ import io.producttagger.vision.ImageDecoder;
 import io.producttagger.vision.ImagePipeline;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * One model version loaded into MXNet through DJL {@link Criteria}, with its manifest.
  *
- * <p>The network is loaded once; each inference thread gets its own {@link Scorer} (a DJL predictor), as
- * MXNet predictors are not shared between threads.
+ * <p>The parameters are loaded once; each inference thread gets its own {@link Scorer} (a DJL predictor), as
+ * MXNet predictors are not shared between threads. A family that runs as a {@link GraphNetwork graph} gives each
+ * scorer a graph of its own as well: its own cached op over its own copy of the arrays. MXNet documents its cached
+ * op as not thread-safe, and two inference workers sharing one crashed the server (SIGSEGV in
+ * {@code MXInvokeCachedOpEx} under HTTP load with {@code inference.workers=2}). A closed scorer's graph waits for the
+ * next scorer, so there are as many graphs as threads that ever scored at once (each about the size of the
+ * parameters, 14 MB for {@code mobilenetv2-imagenet}), and a short-lived scorer (a Spark task's) does not build one.
  */
 public final class LoadedModel implements AutoCloseable {
 
     private final ModelManifest manifest;
     private final ModelOutput output;
     private final ZooModel<TensorBatchTranslator.Input, float[]> model;
+    /** Builds a scorer's own graph in the manager given, or null when every scorer runs the model's block. */
+    private final Function<NDManager, Block> graphs;
+    /** Graphs whose scorer closed, for the next one; guarded by itself. */
+    private final Deque<OwnGraph> idle = new ArrayDeque<>();
+
+    /** A scorer's graph and the manager its symbol, cached op and arrays live in. */
+    private record OwnGraph(NDManager manager, Block block) {}
 
     private LoadedModel(ModelManifest manifest, ModelOutput output,
-            ZooModel<TensorBatchTranslator.Input, float[]> model) {
+            ZooModel<TensorBatchTranslator.Input, float[]> model, Function<NDManager, Block> graphs) {
         this.manifest = manifest;
         this.output = output;
         this.model = model;
+        this.graphs = graphs;
     }
 
     /** Loads a version from its folder to answer label scores, rebuilding the block its manifest declares. */
@@ -87,26 +105,35 @@ public final class LoadedModel implements AutoCloseable {
             ZooModel<TensorBatchTranslator.Input, float[]> zoo = criteria.loadModel();
             Block imperative = output != ModelOutput.LABEL_SCORES && !manifest.isBackbone()
                     ? Architecture.features(zoo.getBlock()) : zoo.getBlock();
-            try {
-                int labels = output == ModelOutput.LABEL_SCORES ? manifest.labels().size() : 0;
-                Block running;
-                if (output == ModelOutput.DUPLICATES) {
-                    running = GraphNetwork.duplicates(manifest.architecture(), imperative, manifest.input(),
-                            zoo.getNDManager()).map(Block.class::cast).orElseThrow(() ->
-                                    new ModelException.NotServable("model '" + name + "@" + version + "' ("
-                                    + manifest.architecture().getClass().getSimpleName() + ") has no near-duplicate "
-                                    + "descriptor: dedupe with a MobileNetV2 model, e.g. mobilenetv2-imagenet"));
-                } else {
-                    running = execution == Execution.BLOCK ? imperative : GraphNetwork.of(manifest.architecture(),
-                            imperative, labels, manifest.input(), zoo.getNDManager()).map(Block.class::cast)
-                            .orElse(imperative);
+            zoo.getWrappedModel().setBlock(imperative);
+            int labels = output == ModelOutput.LABEL_SCORES ? manifest.labels().size() : 0;
+            Function<NDManager, Optional<Block>> graph = output == ModelOutput.DUPLICATES
+                    ? manager -> GraphNetwork.duplicates(manifest.architecture(), imperative, manifest.input(),
+                            manager, true).map(Block.class::cast)
+                    : manager -> GraphNetwork.of(manifest.architecture(), imperative, labels, manifest.input(),
+                            manager, true).map(Block.class::cast);
+            // the first graph tells whether the family has a graph form at all; the duplicate descriptor has no other
+            Optional<OwnGraph> first = Optional.empty();
+            if (execution == Execution.GRAPH || output == ModelOutput.DUPLICATES) {
+                NDManager manager = zoo.getNDManager().newSubManager();
+                try {
+                    first = graph.apply(manager).map(block -> new OwnGraph(manager, block));
+                    if (first.isEmpty()) {
+                        manager.close();
+                    }
+                    if (first.isEmpty() && output == ModelOutput.DUPLICATES) {
+                        throw new ModelException.NotServable("model '" + name + "@" + version + "' ("
+                                + manifest.architecture().getClass().getSimpleName() + ") has no near-duplicate "
+                                + "descriptor: dedupe with a MobileNetV2 model, e.g. mobilenetv2-imagenet");
+                    }
+                } catch (RuntimeException e) {
+                    zoo.close();
+                    throw e;
                 }
-                zoo.getWrappedModel().setBlock(running);
-            } catch (RuntimeException e) {
-                zoo.close();
-                throw e;
             }
-            LoadedModel loaded = new LoadedModel(manifest, output, zoo);
+            LoadedModel loaded = new LoadedModel(manifest, output, zoo,
+                    first.isPresent() ? manager -> graph.apply(manager).orElseThrow() : null);
+            first.ifPresent(loaded.idle::push);
             loaded.settleWeights();
             return loaded;
         } catch (IOException | ai.djl.ModelException e) {
@@ -124,11 +151,9 @@ public final class LoadedModel implements AutoCloseable {
      * moved and answered wrong labels (a Spark job's two tasks did; {@code LoadedModelTest} forces it). After this
      * one pass every weight has its final layout and predictors only read the shared arrays.
      *
-     * <p>A {@link GraphNetwork graph} needs the pass too, for another reason: its first inference creates the
-     * cached op that all predictors share (DJL does that under a lock, but only once the pass has run does no
-     * request wait for it). Its fused convolutions copy the weights into their own blocked buffers
-     * ({@code MKLDNN_VERBOSE} shows each weight reordered from the plain layout every time an op state is set up)
-     * rather than move them in place, so the shared arrays are only read.
+     * <p>For a {@link GraphNetwork graph} the pass builds the first scorer's graph and its cached op, which the next
+     * scorer (a server's first worker) takes over, so no request waits for them. Each graph has its own copy of the
+     * arrays, and the block's are never run.
      */
     private void settleWeights() {
         ModelManifest.InputSpec in = manifest.input();
@@ -159,17 +184,43 @@ public final class LoadedModel implements AutoCloseable {
         return new ImagePipeline(decoder, manifest.preprocessing(), in.width(), in.height(), in.channels());
     }
 
-    /** Creates a scorer for the calling thread. */
+    /** Creates a scorer for the calling thread, with a graph no other open scorer uses. */
     public Scorer newScorer() {
-        return new Scorer(model.newPredictor());
+        if (graphs == null) {
+            return new Scorer(model.newPredictor(), null);
+        }
+        OwnGraph graph;
+        synchronized (idle) {
+            graph = idle.poll();
+        }
+        if (graph == null) {
+            NDManager manager = model.getNDManager().newSubManager();
+            try {
+                graph = new OwnGraph(manager, graphs.apply(manager));
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
+            }
+        }
+        return new Scorer(new GraphPredictor(model, graph.block()), graph);
+    }
+
+    /** A DJL predictor over a scorer's own graph instead of the model's block. */
+    private static final class GraphPredictor extends Predictor<TensorBatchTranslator.Input, float[]> {
+        GraphPredictor(ZooModel<TensorBatchTranslator.Input, float[]> model, Block graph) {
+            super(model, model.getTranslator(), model.getNDManager().getDevice(), false);
+            this.block = graph;
+        }
     }
 
     /** Runs batches through the network on one thread; not thread-safe, one per worker. */
     public final class Scorer implements AutoCloseable {
         private final Predictor<TensorBatchTranslator.Input, float[]> predictor;
+        private final OwnGraph graph;
 
-        private Scorer(Predictor<TensorBatchTranslator.Input, float[]> predictor) {
+        private Scorer(Predictor<TensorBatchTranslator.Input, float[]> predictor, OwnGraph graph) {
             this.predictor = predictor;
+            this.graph = graph;
         }
 
         /**
@@ -192,9 +243,15 @@ public final class LoadedModel implements AutoCloseable {
         @Override
         public void close() {
             predictor.close();
+            if (graph != null) {
+                synchronized (idle) {
+                    idle.push(graph);
+                }
+            }
         }
     }
 
+    /** Closes the version: its arrays, and every scorer's graph with them (the graphs' managers are the model's). */
     @Override
     public void close() {
         model.close();

@@ -242,7 +242,7 @@ class GraphNetworkTest {
                 x[i] = (float) random.nextGaussian();
             }
             MxSymbolBlock graph = GraphNetwork.of(a, block, head ? 5 : 0,
-                    new ModelManifest.InputSpec(width, height, 3), manager).orElseThrow();
+                    new ModelManifest.InputSpec(width, height, 3), manager, false).orElseThrow();
             assertFalse(graph.getSymbol().toJsonString().contains("\"Pad\""), "no Pad operator in the graph");
             return relative(forward(block, manager, x, shape), forward(graph, manager, x, shape));
         }

@@ -79,4 +79,72 @@ class LoadedModelTest {
             threads.shutdownNow();
         }
     }
+
+    /**
+     * A colour family runs as one MXNet graph; the server's inference workers, {@code tag}'s lanes and a Spark
+     * executor's tasks each score it from their own thread at whatever batch size their queue holds. Two threads
+     * scoring one loaded graph at changing batch sizes crashed the process in MXNet's cached op (SIGSEGV in
+     * {@code MXInvokeCachedOpEx}, HTTP with {@code inference.workers=2}) before each scorer had a graph of its own;
+     * every image must also get what one thread alone gives it, within the batch-size bound.
+     */
+    @Test
+    void twoThreadsScoringOneGraphAtChangingBatchSizesMatchOneThread() throws Exception {
+        TestSupport.offline();
+        ModelStore store = new ModelStore(TestSupport.MODEL_ZOO);
+        ModelManifest.InputSpec in = store.manifest("mobilenetv2-imagenet", "1").input();
+        int floats = in.channels() * in.width() * in.height();
+        int distinct = 16;
+        float[] images = new float[distinct * floats];
+        Random random = new Random(11);
+        for (int i = 0; i < images.length; i++) {
+            images[i] = (float) random.nextGaussian();
+        }
+        try (LoadedModel model = LoadedModel.load(store, "mobilenetv2-imagenet", "1")) {
+            float[] alone;
+            try (LoadedModel.Scorer scorer = model.newScorer()) {
+                alone = scorer.score(images, distinct);
+            }
+            int labels = alone.length / distinct;
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                CyclicBarrier start = new CyclicBarrier(2);
+                List<Future<List<String>>> results = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    long seed = 100 + t;
+                    results.add(threads.submit(() -> {
+                        List<String> wrong = new ArrayList<>();
+                        Random sizes = new Random(seed);
+                        try (LoadedModel.Scorer scorer = model.newScorer()) {
+                            OpenMpThreads.limitCallingThread(1);
+                            start.await();
+                            for (int round = 0; round < 30; round++) {
+                                int batch = 1 + sizes.nextInt(distinct);
+                                int first = sizes.nextInt(distinct - batch + 1);
+                                float[] part = java.util.Arrays.copyOfRange(images, first * floats,
+                                        (first + batch) * floats);
+                                float[] answer = scorer.score(part, batch);
+                                for (int i = 0; i < batch * labels; i++) {
+                                    float expected = alone[first * labels + i];
+                                    if (Math.abs(answer[i] - expected) > io.producttagger.ScoreAgreement.BOUND) {
+                                        wrong.add("round " + round + " batch " + batch + " image " + (first
+                                                + i / labels) + " label " + i % labels + ": " + answer[i]
+                                                + " alone " + expected);
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        return wrong;
+                    }));
+                }
+                List<String> wrong = new ArrayList<>();
+                for (Future<List<String>> r : results) {
+                    wrong.addAll(r.get());
+                }
+                assertEquals(List.of(), wrong, "scores that differ from one thread's");
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
 }
