@@ -152,4 +152,71 @@ public final class TestSupport {
         writer.dispose();
         return out.toByteArray();
     }
+
+    /**
+     * A copy of a product photo on white with its backdrop (the near-white pixels connected to the border) painted
+     * {@code rgb}, as PNG: the same photo, another background colour.
+     */
+    public static byte[] onBackdrop(Path photo, int rgb) throws Exception {
+        java.awt.image.BufferedImage img = rgbCopy(photo);
+        int w = img.getWidth();
+        int h = img.getHeight();
+        boolean[] seen = new boolean[w * h];
+        java.util.ArrayDeque<int[]> todo = new java.util.ArrayDeque<>();
+        for (int[] corner : new int[][] {{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}}) {
+            todo.add(corner);
+        }
+        while (!todo.isEmpty()) {
+            int[] p = todo.poll();
+            int x = p[0];
+            int y = p[1];
+            if (x < 0 || y < 0 || x >= w || y >= h || seen[y * w + x]) {
+                continue;
+            }
+            seen[y * w + x] = true;
+            int c = img.getRGB(x, y);
+            if (((c >> 16) & 255) < 235 || ((c >> 8) & 255) < 235 || (c & 255) < 235) {
+                continue;
+            }
+            img.setRGB(x, y, rgb);
+            todo.add(new int[] {x + 1, y});
+            todo.add(new int[] {x - 1, y});
+            todo.add(new int[] {x, y + 1});
+            todo.add(new int[] {x, y - 1});
+        }
+        return png(img);
+    }
+
+    /**
+     * A copy of a photo with its red and blue channels swapped, as PNG: white and grey stay, every colour moves. On
+     * a product photographed on white it stands for another product drawn alike in other colours.
+     */
+    public static byte[] channelsSwapped(Path photo) throws Exception {
+        java.awt.image.BufferedImage img = rgbCopy(photo);
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int c = img.getRGB(x, y);
+                img.setRGB(x, y, (c & 0xff00ff00) | ((c >> 16) & 255) | ((c & 255) << 16));
+            }
+        }
+        return png(img);
+    }
+
+    private static java.awt.image.BufferedImage rgbCopy(Path photo) throws Exception {
+        java.awt.image.BufferedImage src = javax.imageio.ImageIO.read(photo.toFile());
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(src.getWidth(), src.getHeight(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = rgb.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
+        g.drawImage(src, 0, 0, null);
+        g.dispose();
+        return rgb;
+    }
+
+    private static byte[] png(java.awt.image.BufferedImage img) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
 }

@@ -33,14 +33,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code dedupe}: groups a catalog's duplicates: exact ones by content hash (SHA-256 of the file), near ones by
- * the cosine similarity of their embeddings at or above a threshold, written as CSV groups.
+ * the cosine similarity of their duplicate descriptors ({@code ModelOutput.DUPLICATES}: the feature map pooled
+ * over four regions, and the foreground's hue) at or above a threshold, written as CSV groups.
  *
- * <p>Every embedding is held in memory and compared with every other (exact, no index): fine for tens of thousands
+ * <p>Every descriptor is held in memory and compared with every other (exact, no index): fine for tens of thousands
  * of images; a larger catalog belongs in an {@code index} and its nearest-neighbour search.
  */
 @Command(name = "dedupe", mixinStandardHelpOptions = true, resourceBundle = "io.producttagger.cli.ConfigDefaults",
         description = {"Group the duplicates of a folder (recursively) or a CSV/JSONL manifest: exact duplicates by "
-                + "content hash, near duplicates (re-encoded, resized, cropped copies) by embedding similarity. "
+                + "content hash, near duplicates (re-encoded, resized, cropped copies, another backdrop) by the similarity of "
+                + "a duplicate descriptor (regional features and foreground hue). "
                 + "Writes one CSV row per grouped image: group, id, path, match (exact|near), similarity to the "
                 + "group's first image.",
                 "Exit codes: 0 done, 3 some images failed, 2 usage error, 1 failure."})
@@ -79,7 +81,7 @@ final class DedupeCommand implements Callable<Integer> {
         List<Item> items = new ArrayList<>();
         List<String> failures;
         try (components;
-                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING);
+                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.DUPLICATES);
                 BatchClassifier embedder = lease.model().newBatchClassifier(maxBatch);
                 ProgressBar bar = Progress.start("dedupe", source.count(), "img", input.quiet, System.err);
                 Stream<CatalogItem> stream = source.items()) {

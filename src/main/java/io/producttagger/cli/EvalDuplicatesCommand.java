@@ -16,7 +16,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -73,26 +75,31 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("eval-duplicates");
         PrintWriter out = spec.commandLine().getOut();
         try (components;
-                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING)) {
+                ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING);
+                ModelRegistry.Lease duplicates = components.registry().acquire(input.model,
+                        ModelOutput.DUPLICATES)) {
             ServingModel serving = lease.model();
             long start = System.nanoTime();
-            List<String> failures;
             VectorIndex.Meta meta;
-            try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch);
-                    ProgressBar bar = Progress.start("embed", source.count(), "img", input.quiet, System.err);
-                    Stream<CatalogItem> items = source.items()) {
+            Map<String, float[]> embeddings = new HashMap<>();
+            try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch)) {
                 meta = IndexBuild.meta(serving, embedder);
-                CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch,
-                        components.config().server().maxBodyBytes(), bar::stepBy, (item, bytes, vector) -> samples.add(
-                                new NearDuplicateEvaluation.Sample(item.id(), item.extra().get("original"),
-                                        item.extra().get("transform"), vector)));
-                items.forEach(embedding::add);
-                embedding.flush();
-                failures = embedding.failures();
+                embed(source, embedder, maxBatch, components, "embed", (item, vector) -> embeddings.put(item.id(),
+                        vector));
+            }
+            List<String> failures;
+            try (BatchClassifier describer = duplicates.model().newBatchClassifier(maxBatch)) {
+                failures = embed(source, describer, maxBatch, components, "describe", (item, vector) -> {
+                    float[] embedding = embeddings.get(item.id());
+                    if (embedding != null) {
+                        samples.add(new NearDuplicateEvaluation.Sample(item.id(), item.extra().get("original"),
+                                item.extra().get("transform"), vector, embedding));
+                    }
+                });
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            out.printf(Locale.ROOT, "embedded %d images with %s in %.1f s (%.1f images/s)%n", samples.size(),
-                    serving.id(), seconds, samples.size() / seconds);
+            out.printf(Locale.ROOT, "embedded and described %d images with %s in %.1f s (%.1f images/s, both "
+                    + "outputs)%n", samples.size(), serving.id(), seconds, samples.size() / seconds);
             try (IndexStore store = new IndexStore(scratch)) {
                 try (VectorIndex index = store.openForBuild("eval", meta)) {
                     NearDuplicateEvaluation.measure(samples, cosine, thresholds, index, meta.modelId()).print(out);
@@ -108,6 +115,20 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
             } catch (IOException e) {
                 // a run that failed midway leaves its scratch index in the temporary folder; its own error matters
             }
+        }
+    }
+
+    /** Runs every item of {@code source} through {@code scorer}; returns the failures. */
+    private List<String> embed(CatalogSource source, BatchClassifier scorer, int maxBatch, Components components,
+            String task, java.util.function.BiConsumer<CatalogItem, float[]> sink) {
+        try (ProgressBar bar = Progress.start(task, source.count(), "img", input.quiet, System.err);
+                Stream<CatalogItem> items = source.items()) {
+            CatalogEmbedding embedding = new CatalogEmbedding(scorer, maxBatch,
+                    components.config().server().maxBodyBytes(), bar::stepBy,
+                    (item, bytes, vector) -> sink.accept(item, vector));
+            items.forEach(embedding::add);
+            embedding.flush();
+            return embedding.failures();
         }
     }
 

@@ -30,8 +30,8 @@ import java.util.TreeMap;
  * @param admin the authenticated admin listener
  * @param fineTune fine-tune jobs
  * @param indexDir folder of the vector indexes ({@code index.dir}), one subfolder per index
- * @param duplicateThreshold lowest cosine similarity of two embeddings that {@code dedupe} calls near duplicates
- *     ({@code dedupe.threshold}; the default is measured by {@code scripts/eval-duplicates})
+ * @param duplicateThreshold lowest cosine similarity of two duplicate descriptors that {@code dedupe} calls near
+ *     duplicates ({@code dedupe.threshold}; the default is measured by {@code scripts/eval-duplicates})
  * @param engine the MXNet engine's thread settings, read from their own environment variables
  */
 public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server server, Inference inference,
@@ -262,8 +262,9 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("index.dir", "", "folder of the vector indexes (similar-product search), one subfolder per "
                     + "index (empty = FINETUNE_DATA_ROOT/indexes)"),
-            new Key("dedupe.threshold", "0.83", "lowest cosine similarity of two images' embeddings that dedupe "
-                    + "groups as near duplicates (measured: scripts/eval-duplicates, README)"),
+            new Key("dedupe.threshold", "0.83", "lowest cosine similarity of two images' duplicate descriptors "
+                    + "(regional features and foreground hue) that dedupe groups as near duplicates (measured: "
+                    + "scripts/eval-duplicates, README)"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),
             new Key("finetune.queue-capacity", "4", "fine-tune jobs that may wait behind the running one"),
             new Key("finetune.min-images-per-label", "10", "fewest images a fine-tune label may have"),

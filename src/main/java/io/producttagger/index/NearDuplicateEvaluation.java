@@ -23,9 +23,15 @@ public final class NearDuplicateEvaluation {
      * @param id the item's id
      * @param original the id of the original it copies (its own id when it is an original or a distinct product)
      * @param transform what made the copy ({@code original} or {@code distinct} for the others)
-     * @param vector its unit-length embedding
+     * @param vector its unit-length duplicate descriptor, compared for duplicate pairs
+     * @param embedding its unit-length embedding, indexed and searched for similar products
      */
-    public record Sample(String id, String original, String transform, float[] vector) {
+    public record Sample(String id, String original, String transform, float[] vector, float[] embedding) {
+        /** An item whose duplicate descriptor and embedding are one vector. */
+        public Sample(String id, String original, String transform, float[] vector) {
+            this(id, original, transform, vector, vector);
+        }
+
         /** Returns whether this item copies another. */
         public boolean isCopy() {
             return !original.equals(id);
@@ -148,7 +154,7 @@ public final class NearDuplicateEvaluation {
         for (int i = 0; i < n; i++) {
             position.put(samples.get(i).id(), i);
             if (!samples.get(i).isCopy()) {
-                index.add(samples.get(i).id(), samples.get(i).id(), samples.get(i).vector(), Map.of());
+                index.add(samples.get(i).id(), samples.get(i).id(), samples.get(i).embedding(), Map.of());
             }
         }
         index.commit();
@@ -160,7 +166,7 @@ public final class NearDuplicateEvaluation {
                 continue;
             }
             int o = position.get(s.original());
-            List<VectorIndex.Hit> hits = index.search(s.vector(), modelId, 10);
+            List<VectorIndex.Hit> hits = index.search(s.embedding(), modelId, 10);
             int rank = -1;
             for (int r = 0; r < hits.size(); r++) {
                 if (hits.get(r).id().equals(s.original())) {

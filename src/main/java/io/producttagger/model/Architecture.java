@@ -99,6 +99,15 @@ public interface Architecture {
     }
 
     /**
+     * Writes the features before their pooling into a graph (the last feature map, NCHW), node for node what
+     * {@link #buildFeatures} builds and with its parameters in the same order, for the near-duplicate descriptor
+     * ({@link ModelOutput#DUPLICATES}). Empty (the default) when the family has no graph form.
+     */
+    default Optional<MxGraph.Node> writeFeatureMap(MxGraph graph, MxGraph.Node input) {
+        return Optional.empty();
+    }
+
+    /**
      * Writes the front of {@link #trainableTail} (the part a fine-tune caches) into a graph, node for node and with
      * its parameters in the same order; empty (the default) when the family has no graph form.
      *

@@ -73,6 +73,18 @@ public final class GraphNetwork {
                 imperative, in, manager, ownArrays);
     }
 
+    /**
+     * Writes {@code architecture}'s near-duplicate descriptor ({@link DuplicateDescriptor}) on its feature map and
+     * binds it to the arrays of {@code features}, the loaded features block, or to copies of them, as {@link #of}.
+     *
+     * @return the graph block, or empty when the family writes no feature map
+     */
+    static Optional<MxSymbolBlock> duplicates(Architecture architecture, Block features, ModelManifest.InputSpec in,
+            NDManager manager, boolean ownArrays) {
+        return bind(architecture, (graph, input) -> architecture.writeFeatureMap(graph, input)
+                .map(map -> DuplicateDescriptor.write(graph, input, map)), features, in, manager, ownArrays);
+    }
+
     /** Writes a graph and binds it to the arrays of {@code imperative}, the block it was written for. */
     private static Optional<MxSymbolBlock> bind(Architecture architecture,
             java.util.function.BiFunction<MxGraph, MxGraph.Node, Optional<MxGraph.Node>> writer, Block imperative,

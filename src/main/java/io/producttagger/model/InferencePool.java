@@ -62,8 +62,8 @@ public final class InferencePool implements AutoCloseable {
     /**
      * The scores of one image and what it cost.
      *
-     * @param probabilities one softmax probability per label, or the image's embedding when the model was loaded
-     *     for {@link ModelOutput#EMBEDDING}
+     * @param probabilities one softmax probability per label, or the image's embedding (or duplicate descriptor)
+     *     when the model was loaded for {@link ModelOutput#EMBEDDING} (or {@link ModelOutput#DUPLICATES})
      * @param queueMs time spent waiting in the queue
      * @param inferenceMs time of the batch it ran in
      * @param batchSize images in that batch

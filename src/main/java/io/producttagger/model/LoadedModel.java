@@ -103,20 +103,28 @@ public final class LoadedModel implements AutoCloseable {
                 .build();
         try {
             ZooModel<TensorBatchTranslator.Input, float[]> zoo = criteria.loadModel();
-            Block imperative = output == ModelOutput.EMBEDDING && !manifest.isBackbone()
+            Block imperative = output != ModelOutput.LABEL_SCORES && !manifest.isBackbone()
                     ? Architecture.features(zoo.getBlock()) : zoo.getBlock();
             zoo.getWrappedModel().setBlock(imperative);
             int labels = output == ModelOutput.LABEL_SCORES ? manifest.labels().size() : 0;
-            Function<NDManager, Optional<Block>> graph = manager -> GraphNetwork.of(manifest.architecture(),
-                    imperative, labels, manifest.input(), manager, true).map(Block.class::cast);
-            // the first graph tells whether the family has a graph form at all
+            Function<NDManager, Optional<Block>> graph = output == ModelOutput.DUPLICATES
+                    ? manager -> GraphNetwork.duplicates(manifest.architecture(), imperative, manifest.input(),
+                            manager, true).map(Block.class::cast)
+                    : manager -> GraphNetwork.of(manifest.architecture(), imperative, labels, manifest.input(),
+                            manager, true).map(Block.class::cast);
+            // the first graph tells whether the family has a graph form at all; the duplicate descriptor has no other
             Optional<OwnGraph> first = Optional.empty();
-            if (execution == Execution.GRAPH) {
+            if (execution == Execution.GRAPH || output == ModelOutput.DUPLICATES) {
                 NDManager manager = zoo.getNDManager().newSubManager();
                 try {
                     first = graph.apply(manager).map(block -> new OwnGraph(manager, block));
                     if (first.isEmpty()) {
                         manager.close();
+                    }
+                    if (first.isEmpty() && output == ModelOutput.DUPLICATES) {
+                        throw new ModelException.NotServable("model '" + name + "@" + version + "' ("
+                                + manifest.architecture().getClass().getSimpleName() + ") has no near-duplicate "
+                                + "descriptor: dedupe with a MobileNetV2 model, e.g. mobilenetv2-imagenet");
                     }
                 } catch (RuntimeException e) {
                     zoo.close();

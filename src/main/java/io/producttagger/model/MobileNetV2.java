@@ -132,6 +132,12 @@ public record MobileNetV2(Stem stem, List<InvertedResidual> blocks, int lastFilt
                 : graph.averagePooling(x));
     }
 
+    /** The graph of {@link #buildFeatures} without its pooling: the last feature map. */
+    @Override
+    public Optional<MxGraph.Node> writeFeatureMap(MxGraph graph, MxGraph.Node input) {
+        return Optional.of(writeLayers(graph, input, blocks.size(), lastFilters > 0));
+    }
+
     /** The graph of {@link #trainableTail}'s front: the stem and every block before the tail. */
     @Override
     public Optional<MxGraph.Node> writeTailInput(MxGraph graph, MxGraph.Node input) {

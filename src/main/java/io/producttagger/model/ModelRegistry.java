@@ -83,7 +83,8 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The registry key of a loaded version: {@code name@version}, plus {@code #embedding} for its embeddings. */
     private static String key(String name, String version, ModelOutput output) {
-        return name + "@" + version + (output == ModelOutput.LABEL_SCORES ? "" : "#embedding");
+        return name + "@" + version + (output == ModelOutput.LABEL_SCORES ? ""
+                : "#" + output.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     private final ModelStore store;

@@ -249,6 +249,50 @@ public final class MxGraph {
                 "flatten", "True"), settled(x).id(), weight, bias), units, 1, 1, 1);
     }
 
+    /** Channels {@code begin} to {@code end} (exclusive) of a node. */
+    Node channels(Node x, int begin, int end) {
+        return new Node(op("slice_axis", Map.of("axis", "1", "begin", Integer.toString(begin), "end",
+                Integer.toString(end)), x.id()), end - begin, x.height(), x.width());
+    }
+
+    /** The window {@code [top, top + size) x [left, left + size)} of a node's spatial axes. */
+    Node window(Node x, int top, int left, int size) {
+        int rows = op("slice_axis", Map.of("axis", "2", "begin", Integer.toString(top), "end",
+                Integer.toString(top + size)), x.id());
+        return new Node(op("slice_axis", Map.of("axis", "3", "begin", Integer.toString(left), "end",
+                Integer.toString(left + size)), rows), x.channels(), size, size);
+    }
+
+    /** The sum over the spatial axes, to a flat NC node. */
+    Node spatialSum(Node x) {
+        return new Node(op("sum", Map.of("axis", "(2, 3)"), x.id()), x.channels(), 1, 1);
+    }
+
+    /** The sum over channels, keeping a channel axis of 1. */
+    Node channelSum(Node x) {
+        return new Node(op("sum", Map.of("axis", "(1,)", "keepdims", "True"), x.id()), 1, x.height(), x.width());
+    }
+
+    /** An element-wise operator without attributes ({@code abs}, {@code sqrt}, {@code square}, ...). */
+    Node unary(String operator, Node x) {
+        return same(x, op(operator, Map.of(), x.id()));
+    }
+
+    /** A broadcasting binary operator ({@code broadcast_sub}, {@code broadcast_mul}, ...) in the shape of {@code a}. */
+    Node broadcast(String operator, Node a, Node b) {
+        return same(a, op(operator, Map.of(), a.id(), b.id()));
+    }
+
+    /** 1 where {@code x > scalar}, else 0. */
+    Node greater(Node x, double scalar) {
+        return same(x, op("_greater_scalar", Map.of("scalar", Double.toString(scalar)), x.id()));
+    }
+
+    /** Each image's whole node scaled to L2 norm 1 ({@code L2Normalization}, instance mode). */
+    Node l2Normalize(Node x) {
+        return same(x, op("L2Normalization", Map.of("mode", "instance", "eps", "1e-12"), x.id()));
+    }
+
     private static Node same(Node x, int id) {
         return new Node(id, x.channels(), x.height(), x.width(), 1);
     }

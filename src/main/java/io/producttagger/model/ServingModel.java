@@ -83,8 +83,9 @@ public final class ServingModel implements AutoCloseable {
     }
 
     /**
-     * Queues a preprocessed image and completes with what the version answers for it unranked: its embedding when
-     * the version was loaded for {@link ModelOutput#EMBEDDING}, its probabilities otherwise.
+     * Queues a preprocessed image and completes with what the version answers for it unranked: its embedding or its
+     * duplicate descriptor when the version was loaded for {@link ModelOutput#EMBEDDING} or
+     * {@link ModelOutput#DUPLICATES}, its probabilities otherwise.
      */
     public CompletableFuture<float[]> vector(ImagePipeline.Processed processed) {
         return pool.submit(processed.tensor()).thenApply(InferencePool.Prediction::probabilities);

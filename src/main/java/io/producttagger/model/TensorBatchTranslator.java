@@ -46,7 +46,7 @@ final class TensorBatchTranslator implements Translator<TensorBatchTranslator.In
     @Override
     public float[] processOutput(TranslatorContext ctx, NDList list) {
         NDArray y = list.singletonOrThrow();
-        if (output == ModelOutput.EMBEDDING) {
+        if (output != ModelOutput.LABEL_SCORES) { // a duplicate descriptor is unit length already: a no-op
             NDArray flat = y.reshape(y.getShape().get(0), -1);
             NDArray norm = flat.norm(new int[] {1}, true).maximum(MIN_NORM);
             return flat.div(norm).toFloatArray();

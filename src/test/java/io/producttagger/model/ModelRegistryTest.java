@@ -41,6 +41,21 @@ class ModelRegistryTest {
     }
 
     @Test
+    void oneVersionLoadedForEmbeddingsAndForDuplicatesIsTwoEntriesEachAnsweringItsOwn() {
+        TestSupport.offline();
+        TaggerConfig config = TaggerConfig.load(null, Map.of(), Map.of("model.zoo",
+                TestSupport.MODEL_ZOO.toString(), "model.name", "mobilenetv2-imagenet"));
+        try (ModelRegistry registry = new ModelRegistry(new ModelStore(TestSupport.MODEL_ZOO), config,
+                new ImageDecoder(1_000_000), InferencePool.Observer.NONE);
+                ModelRegistry.Lease embedding = registry.acquire("mobilenetv2-imagenet@1", ModelOutput.EMBEDDING);
+                ModelRegistry.Lease duplicates = registry.acquire("mobilenetv2-imagenet@1",
+                        ModelOutput.DUPLICATES)) {
+            assertEquals(ModelOutput.EMBEDDING, embedding.model().output());
+            assertEquals(ModelOutput.DUPLICATES, duplicates.model().output());
+        }
+    }
+
+    @Test
     void keepsTheServingVersionAndTheMostRecentlyUsedOthers() {
         for (int v = 1; v <= 5; v++) {
             TinyModel.publish(zoo, "m", Integer.toString(v));
