@@ -158,6 +158,16 @@ public final class MxGraph {
         return same(x, op("Activation", Map.of("act_type", "relu"), settled(x).id()));
     }
 
+    /** {@code x + scalar}. */
+    Node plus(Node x, double scalar) {
+        return same(x, op("_plus_scalar", Map.of("scalar", Double.toString(scalar)), settled(x).id()));
+    }
+
+    /** {@code x * scalar}. */
+    Node times(Node x, double scalar) {
+        return same(x, op("_mul_scalar", Map.of("scalar", Double.toString(x.scale() * scalar)), x.id()));
+    }
+
     /** The element-wise sum of two nodes of one shape ({@code elemwise_add}, which the MKL-DNN pass fuses). */
     Node add(Node a, Node b) {
         return same(a, op("elemwise_add", Map.of(), settled(a).id(), settled(b).id()));
@@ -238,7 +248,8 @@ public final class MxGraph {
     /** Flat nodes side by side. */
     Node concat(List<Node> parts) {
                 return new Node(op("Concat", Map.of("dim", "1", "num_args", Integer.toString(parts.size())),
-                parts.stream().mapToInt(Node::id).toArray()), parts.stream().mapToInt(Node::channels).sum(), 1, 1, 1);
+                parts.stream().map(this::settled).mapToInt(Node::id).toArray()),
+                parts.stream().mapToInt(Node::channels).sum(), 1, 1, 1);
     }
 
     /** A linear layer on a flat node, as {@link TfLayers#head} (dropout is inference's identity): weight, bias. */
@@ -252,45 +263,46 @@ public final class MxGraph {
     /** Channels {@code begin} to {@code end} (exclusive) of a node. */
     Node channels(Node x, int begin, int end) {
         return new Node(op("slice_axis", Map.of("axis", "1", "begin", Integer.toString(begin), "end",
-                Integer.toString(end)), x.id()), end - begin, x.height(), x.width());
+                Integer.toString(end)), settled(x).id()), end - begin, x.height(), x.width(), 1);
     }
 
     /** The window {@code [top, top + size) x [left, left + size)} of a node's spatial axes. */
     Node window(Node x, int top, int left, int size) {
         int rows = op("slice_axis", Map.of("axis", "2", "begin", Integer.toString(top), "end",
-                Integer.toString(top + size)), x.id());
+                Integer.toString(top + size)), settled(x).id());
         return new Node(op("slice_axis", Map.of("axis", "3", "begin", Integer.toString(left), "end",
-                Integer.toString(left + size)), rows), x.channels(), size, size);
+                Integer.toString(left + size)), rows), x.channels(), size, size, 1);
     }
 
     /** The sum over the spatial axes, to a flat NC node. */
     Node spatialSum(Node x) {
-        return new Node(op("sum", Map.of("axis", "(2, 3)"), x.id()), x.channels(), 1, 1);
+        return new Node(op("sum", Map.of("axis", "(2, 3)"), settled(x).id()), x.channels(), 1, 1, 1);
     }
 
     /** The sum over channels, keeping a channel axis of 1. */
     Node channelSum(Node x) {
-        return new Node(op("sum", Map.of("axis", "(1,)", "keepdims", "True"), x.id()), 1, x.height(), x.width());
+        return new Node(op("sum", Map.of("axis", "(1,)", "keepdims", "True"), settled(x).id()), 1, x.height(),
+                x.width(), 1);
     }
 
     /** An element-wise operator without attributes ({@code abs}, {@code sqrt}, {@code square}, ...). */
     Node unary(String operator, Node x) {
-        return same(x, op(operator, Map.of(), x.id()));
+        return same(x, op(operator, Map.of(), settled(x).id()));
     }
 
     /** A broadcasting binary operator ({@code broadcast_sub}, {@code broadcast_mul}, ...) in the shape of {@code a}. */
     Node broadcast(String operator, Node a, Node b) {
-        return same(a, op(operator, Map.of(), a.id(), b.id()));
+        return same(a, op(operator, Map.of(), settled(a).id(), settled(b).id()));
     }
 
     /** 1 where {@code x > scalar}, else 0. */
     Node greater(Node x, double scalar) {
-        return same(x, op("_greater_scalar", Map.of("scalar", Double.toString(scalar)), x.id()));
+        return same(x, op("_greater_scalar", Map.of("scalar", Double.toString(scalar)), settled(x).id()));
     }
 
     /** Each image's whole node scaled to L2 norm 1 ({@code L2Normalization}, instance mode). */
     Node l2Normalize(Node x) {
-        return same(x, op("L2Normalization", Map.of("mode", "instance", "eps", "1e-12"), x.id()));
+        return same(x, op("L2Normalization", Map.of("mode", "instance", "eps", "1e-12"), settled(x).id()));
     }
 
     private static Node same(Node x, int id) {
