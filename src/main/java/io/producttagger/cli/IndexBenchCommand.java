@@ -56,6 +56,21 @@ final class IndexBenchCommand implements Callable<Integer> {
     @Option(names = "--photos", paramLabel = "DIR", description = "photos to embed (default: ${DEFAULT-VALUE})")
     private Path photos = Path.of("test-images/imagenet");
 
+    /** The synthetic vectors' layout. */
+    enum Vectors {
+        /** Independent random unit vectors: no structure at all, the hard case for a graph index. */
+        random,
+        /** Groups of {@value #GROUP} around a random centre (cosine about 0.9 to it), like a catalog's variants. */
+        clustered
+    }
+
+    /** Vectors around one centre with {@code --vectors clustered}. */
+    private static final int GROUP = 10;
+
+    @Option(names = "--vectors", description = "synthetic vectors: ${COMPLETION-CANDIDATES} (default: "
+            + "${DEFAULT-VALUE})")
+    private Vectors layout = Vectors.random;
+
     @Option(names = "--merge", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "merge each index into one segment after its build, as a finished `index` build does "
                     + "(default: true; --no-merge leaves the segments the commits made)")
@@ -98,7 +113,7 @@ final class IndexBenchCommand implements Callable<Integer> {
         try (VectorIndex index = store.openForBuild("bench", meta)) {
             float[][] vectors = new float[size][];
             for (int i = 0; i < size; i++) {
-                vectors[i] = vector(i, meta.dimension());
+                vectors[i] = vector(i, meta.dimension(), layout, size);
             }
             long start = System.nanoTime();
             for (int i = 0; i < size; i++) {
@@ -119,7 +134,7 @@ final class IndexBenchCommand implements Callable<Integer> {
             double recall = 0;
             int exactChecks = Math.min(queries, 50);
             for (int q = -50; q < queries; q++) { // 50 untimed queries warm the JIT and the page cache
-                float[] query = vector(-1 - q - 50, meta.dimension());
+                float[] query = vector(-1 - q - 50, meta.dimension(), layout, size);
                 long t = System.nanoTime();
                 List<VectorIndex.Hit> hits = index.search(query, meta.modelId(), 10);
                 if (q >= 0) {
@@ -166,20 +181,43 @@ final class IndexBenchCommand implements Callable<Integer> {
         return embedder.score(tensors).size();
     }
 
-    /** Returns vector {@code i}: seeded by its number alone, so every run indexes and asks the same vectors. */
-    private static float[] vector(long i, int dimension) {
-        SplittableRandom random = new SplittableRandom(0x5eed_0000L + i);
-        float[] v = new float[dimension];
-        double norm = 0;
-        for (int d = 0; d < dimension; d++) {
-            v[d] = (float) random.nextGaussian();
-            norm += v[d] * v[d];
+    /**
+     * Returns vector {@code i} (a query when negative), seeded by its number alone, so every run indexes and asks the
+     * same vectors: random, or near the centre of group {@code i / GROUP} (a query near a random group's centre).
+     */
+    private static float[] vector(long i, int dimension, Vectors layout, int size) {
+        float[] v = gaussian(0x5eed_0000L + i, dimension, 1);
+        if (layout == Vectors.clustered) {
+            long group = i >= 0 ? i / GROUP : Math.floorMod(new SplittableRandom(i).nextLong(), size / GROUP);
+            float[] centre = gaussian(0xce47_0000_0000L + group, dimension, 1);
+            // noise of norm about 0.48 against a unit centre: cosine about 0.9 to it, about 0.81 to a group mate
+            float[] noise = gaussian(0x5eed_0000L + i, dimension, 0.48 / Math.sqrt(dimension));
+            for (int d = 0; d < dimension; d++) {
+                v[d] = centre[d] / (float) norm(centre) + noise[d];
+            }
         }
-        float inverse = (float) (1 / Math.sqrt(norm));
+        float inverse = (float) (1 / norm(v));
         for (int d = 0; d < dimension; d++) {
             v[d] *= inverse;
         }
         return v;
+    }
+
+    private static float[] gaussian(long seed, int dimension, double sigma) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] v = new float[dimension];
+        for (int d = 0; d < dimension; d++) {
+            v[d] = (float) (random.nextGaussian() * sigma);
+        }
+        return v;
+    }
+
+    private static double norm(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += x * x;
+        }
+        return Math.sqrt(sum);
     }
 
     /** Returns the ids of the 10 vectors nearest the query by an exact scan. */

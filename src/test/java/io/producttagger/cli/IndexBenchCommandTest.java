@@ -37,4 +37,17 @@ class IndexBenchCommandTest {
                 List.of("bench-index", "--sizes", "10"));
         assertEquals(ExitCodes.USAGE, r.exitCode(), r.out() + r.err());
     }
+
+    @Test
+    void clusteredVectorsFindTheirGroupMates() {
+        TestSupport.offline();
+        CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(),
+                List.of("bench-index", "--sizes", "400", "--queries", "10", "--vectors", "clustered"));
+        assertEquals(ExitCodes.OK, r.exitCode(), r.out() + r.err());
+        String row = r.out().lines().filter(l -> l.trim().startsWith("400 ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no row:\n" + r.out()));
+        String[] cells = row.trim().split("\\s+");
+        // a query's 10 nearest are its group's 10 members, which one merged graph finds
+        assertTrue(Double.parseDouble(cells[7]) >= 0.95, row);
+    }
 }
