@@ -186,18 +186,23 @@ final class IndexBenchCommand implements Callable<Integer> {
      * same vectors: random, or near the centre of group {@code i / GROUP} (a query near a random group's centre).
      */
     private static float[] vector(long i, int dimension, Vectors layout, int size) {
-        float[] v = gaussian(0x5eed_0000L + i, dimension, 1);
-        if (layout == Vectors.clustered) {
-            long group = i >= 0 ? i / GROUP : Math.floorMod(new SplittableRandom(i).nextLong(), size / GROUP);
-            float[] centre = gaussian(0xce47_0000_0000L + group, dimension, 1);
-            // noise of norm about 0.48 against a unit centre: cosine about 0.9 to it, about 0.81 to a group mate
-            float[] noise = gaussian(0x5eed_0000L + i, dimension, 0.48 / Math.sqrt(dimension));
-            for (int d = 0; d < dimension; d++) {
-                v[d] = centre[d] / (float) norm(centre) + noise[d];
-            }
+        if (layout == Vectors.random) {
+            return unit(gaussian(0x5eed_0000L + i, dimension, 1));
         }
-        float inverse = (float) (1 / norm(v));
+        long group = i >= 0 ? i / GROUP : Math.floorMod(new SplittableRandom(i).nextLong(), size / GROUP);
+        float[] centre = unit(gaussian(0xce47_0000_0000L + group, dimension, 1));
+        // noise of norm about 0.48 against a unit centre: cosine about 0.9 to it, about 0.81 to a group mate
+        float[] v = gaussian(0x5eed_0000L + i, dimension, 0.48 / Math.sqrt(dimension));
         for (int d = 0; d < dimension; d++) {
+            v[d] += centre[d];
+        }
+        return unit(v);
+    }
+
+    /** Scales {@code v} to length 1, in place, and returns it. */
+    private static float[] unit(float[] v) {
+        float inverse = (float) (1 / norm(v));
+        for (int d = 0; d < v.length; d++) {
             v[d] *= inverse;
         }
         return v;
