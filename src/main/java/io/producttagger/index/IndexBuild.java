@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * Embeds a catalog into an index, streaming and resumably: ids the index already holds are skipped, and what was
  * added is committed every {@value #COMMIT_EVERY} items, so an interrupted or cancelled build loses at most those.
- * A build that gets to the end of its catalog having added something merges the index into one segment. One loop
+ * A build that gets to the end of its catalog merges the index into one segment, unless it is one already. One loop
  * for the {@code index} command and the admin API's background builds.
  */
 public final class IndexBuild {
@@ -75,8 +75,10 @@ public final class IndexBuild {
         } finally {
             index.commit();
         }
-        if (!stopped && embedding.embedded() > 0) {
-            index.merge(); // a finished build leaves one HNSW graph, not one per commit (VectorIndex.merge)
+        // a finished build leaves one HNSW graph, not one per commit (VectorIndex.merge); also when it added nothing
+        // but an earlier run's merge never finished (that run stopped or was killed after its last commit)
+        if (!stopped && (embedding.embedded() > 0 || index.segments() > 1)) {
+            index.merge();
         }
         return new Result(embedding.embedded(), skipped, total, List.copyOf(embedding.failures()), stopped);
     }

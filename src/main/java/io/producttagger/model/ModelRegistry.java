@@ -81,7 +81,10 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** The registry key of a loaded version: {@code name@version}, plus {@code #embedding} for its embeddings. */
+    /**
+     * The registry key of a loaded version: {@code name@version}, plus {@code #} and the output's name for any output
+     * but label scores ({@code #embedding}, {@code #duplicates}).
+     */
     private static String key(String name, String version, ModelOutput output) {
         return name + "@" + version + (output == ModelOutput.LABEL_SCORES ? ""
                 : "#" + output.name().toLowerCase(java.util.Locale.ROOT));
