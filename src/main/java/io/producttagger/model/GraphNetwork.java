@@ -104,21 +104,29 @@ public final class GraphNetwork {
         Map<String, NDArray> byName = new HashMap<>();
         for (int i = 0; i < params.size(); i++) {
             MxGraph.Param param = params.get(i);
-            NDArray array = arrays.get(i).getArray();
-            if (ownArrays) {
-                array = array.duplicate();
-                array.attach(manager);
-            }
+            NDArray source = arrays.get(i).getArray();
             long[] want = param.shape().clone();
             for (int axis = 0; axis < param.leading().length; axis++) {
                 want[2 + axis] -= param.leading()[axis];
             }
-            if (!Arrays.equals(want, array.getShape().getShape())) {
+            if (!Arrays.equals(want, source.getShape().getShape())) {
                 throw new IllegalStateException("graph parameter " + param.name() + " needs shape "
                         + Arrays.toString(want) + ", the block's " + arrays.get(i).getName() + " has "
-                        + array.getShape());
+                        + source.getShape());
             }
-            byName.put(param.name(), withLeadingZeros(scaled(array, param.scale()), param.leading()));
+            NDArray scaled = scaled(source, param.scale());
+            NDArray array = withLeadingZeros(scaled, param.leading());
+            if (scaled != source && scaled != array) {
+                scaled.close(); // only a step towards the padded weight
+            }
+            if (ownArrays) {
+                // a scaled or padded weight is a new array already; only the block's own array is copied
+                if (array == source) {
+                    array = source.duplicate();
+                }
+                array.attach(manager);
+            }
+            byName.put(param.name(), array);
         }
         Symbol symbol = Symbol.loadJson((MxNDManager) manager, graph.json(out));
         MxSymbolBlock block = new MxSymbolBlock(manager, symbol);
@@ -136,8 +144,8 @@ public final class GraphNetwork {
     }
 
     /**
-     * Returns {@code array} times {@code scale} as a new array in its manager (freed with the model), or the array
-     * itself when the scale is 1: the graph folded a factor of its input into this weight ({@link MxGraph.Param}).
+     * Returns {@code array} times {@code scale} as a new array in its manager (freed with the model unless the graph
+     * owns it), or the array itself when the scale is 1: the graph folded a factor of its input into this weight ({@link MxGraph.Param}).
      */
     private static NDArray scaled(NDArray array, double scale) {
         return scale == 1 ? array : array.mul((float) scale);
@@ -145,7 +153,8 @@ public final class GraphNetwork {
 
     /**
      * Returns a convolution weight (OIHW) with {@code leading[0]} zero rows and {@code leading[1]} zero columns in
-     * front, as a new array in the weight's manager (freed with the model), or the weight itself when none.
+     * front, as a new array in the weight's manager (freed with the model unless the graph owns it), or the weight
+     * itself when none.
      */
     private static NDArray withLeadingZeros(NDArray weight, int[] leading) {
         NDArray out = weight;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
 import ai.djl.mxnet.engine.MxSymbolBlock;
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,8 +23,11 @@ import io.producttagger.vision.ImagePipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -224,6 +229,44 @@ class GraphNetworkTest {
             Block vgg = Architecture.vggBn(List.of(8), 1, 0).buildFeatures();
             assertTrue(GraphNetwork.frozenFeatures(Architecture.vggBn(List.of(8), 1, 0), vgg, in,
                     model.getNDManager()) == vgg);
+        }
+    }
+
+    /**
+     * A graph with its own arrays (one per scoring thread, {@link LoadedModel}) holds one array per parameter and
+     * nothing else: a weight the graph scales (mobilenetv3's folded hard-swish factor) or pads (a stride-2
+     * convolution's leading zeros) is not also kept as an unscaled copy, and no array is the block's.
+     */
+    @Test
+    void aGraphWithItsOwnArraysHoldsOneArrayPerParameterAndNoneOfTheBlocks() {
+        TestSupport.offline();
+        MobileNetV3 v3 = new MobileNetV3(new MobileNetV3.Stem(8, 3, 2, "hard_swish"),
+                List.of(new MobileNetV3.Bottleneck(16, 3, 2, 4, "hard_swish", 8),
+                        new MobileNetV3.Bottleneck(24, 5, 1, 8, "hard_swish", 8)),
+                0.16662598, 0.2, List.of(1));
+        try (Model model = Model.newInstance("own-arrays-test", Architecture.ENGINE)) {
+            Block block = v3.build(5);
+            block.setInitializer(new NormalInitializer(0.3f), Parameter.Type.WEIGHT);
+            model.setBlock(block);
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            Set<NDArray> blockArrays = Collections.newSetFromMap(new IdentityHashMap<>());
+            block.getParameters().values().forEach(p -> blockArrays.add(p.getArray()));
+            try (NDManager own = model.getNDManager().newSubManager()) {
+                MxSymbolBlock graph = GraphNetwork.of(v3, block, 5, new ModelManifest.InputSpec(32, 32, 3), own,
+                        true).orElseThrow();
+                List<NDArray> bound = new ArrayList<>();
+                graph.getAllParameters().stream().filter(Parameter::isInitialized)
+                        .forEach(p -> bound.add(p.getArray()));
+                assertEquals(block.getParameters().size(), bound.size(), "every block parameter is bound");
+                long boundBytes = bound.stream().mapToLong(a -> a.size() * 4).sum();
+                long heldBytes = ((BaseNDManager) own).getManagedArrays().stream()
+                        .mapToLong(a -> a.size() * 4).sum();
+                assertEquals(boundBytes, heldBytes, "the graph's manager holds its parameters and nothing more");
+                for (NDArray a : bound) {
+                    assertTrue(a.getManager() == own, "a bound array lives in the graph's manager");
+                    assertFalse(blockArrays.contains(a), "no bound array is the block's");
+                }
+            }
         }
     }
 
