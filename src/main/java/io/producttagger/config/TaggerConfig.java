@@ -262,7 +262,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("index.dir", "", "folder of the vector indexes (similar-product search), one subfolder per "
                     + "index (empty = FINETUNE_DATA_ROOT/indexes)"),
-            new Key("dedupe.threshold", "0.83", "lowest cosine similarity of two images' duplicate descriptors "
+            new Key("dedupe.threshold", "0.85", "lowest cosine similarity of two images' duplicate descriptors "
                     + "(regional features and foreground hue) that dedupe groups as near duplicates (measured: "
                     + "scripts/eval-duplicates, README)"),
             new Key("finetune.jobs-dir", "", "folder of fine-tune job files (empty = MODEL_ZOO/.jobs)"),

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import io.producttagger.vision.Normalization;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -77,12 +78,13 @@ public final class GraphNetwork {
      * Writes {@code architecture}'s near-duplicate descriptor ({@link DuplicateDescriptor}) on its feature map and
      * binds it to the arrays of {@code features}, the loaded features block, or to copies of them, as {@link #of}.
      *
+     * @param normalization the model's preprocessing normalisation, which says where white is in the input
      * @return the graph block, or empty when the family writes no feature map
      */
     static Optional<MxSymbolBlock> duplicates(Architecture architecture, Block features, ModelManifest.InputSpec in,
-            NDManager manager, boolean ownArrays) {
-        return bind(architecture, (graph, input) -> architecture.writeFeatureMap(graph, input)
-                .map(map -> DuplicateDescriptor.write(graph, input, map)), features, in, manager, ownArrays);
+            Normalization normalization, NDManager manager, boolean ownArrays) {
+        return bind(architecture, (graph, input) -> DuplicateDescriptor.write(graph, input, normalization,
+                architecture), features, in, manager, ownArrays);
     }
 
     /** Writes a graph and binds it to the arrays of {@code imperative}, the block it was written for. */

@@ -109,7 +109,7 @@ public final class LoadedModel implements AutoCloseable {
             int labels = output == ModelOutput.LABEL_SCORES ? manifest.labels().size() : 0;
             Function<NDManager, Optional<Block>> graph = output == ModelOutput.DUPLICATES
                     ? manager -> GraphNetwork.duplicates(manifest.architecture(), imperative, manifest.input(),
-                            manager, true).map(Block.class::cast)
+                            manifest.normalization(), manager, true).map(Block.class::cast)
                     : manager -> GraphNetwork.of(manifest.architecture(), imperative, labels, manifest.input(),
                             manager, true).map(Block.class::cast);
             // the first graph tells whether the family has a graph form at all; the duplicate descriptor has no other

@@ -290,9 +290,13 @@ public final class MxGraph {
         return same(x, op(operator, Map.of(), settled(x).id()));
     }
 
-    /** A broadcasting binary operator ({@code broadcast_sub}, {@code broadcast_mul}, ...) in the shape of {@code a}. */
+    /**
+     * A broadcasting binary operator ({@code broadcast_sub}, {@code broadcast_mul}, ...): each axis of the result is
+     * the longer of {@code a}'s and {@code b}'s.
+     */
     Node broadcast(String operator, Node a, Node b) {
-        return same(a, op(operator, Map.of(), settled(a).id(), settled(b).id()));
+        return new Node(op(operator, Map.of(), settled(a).id(), settled(b).id()), Math.max(a.channels(),
+                b.channels()), Math.max(a.height(), b.height()), Math.max(a.width(), b.width()), 1);
     }
 
     /** 1 where {@code x > scalar}, else 0. */

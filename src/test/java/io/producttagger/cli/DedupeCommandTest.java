@@ -56,6 +56,7 @@ class DedupeCommandTest {
             Files.copy(photos.resolve(p), catalog.resolve(p));
         }
         Files.write(catalog.resolve("chips-backdrop.png"), TestSupport.onBackdrop(chips, 0x46a046));
+        Files.write(catalog.resolve("chips-dark.png"), TestSupport.onBackdrop(chips, 0x282828));
         Files.write(catalog.resolve("chips-recoloured.png"), TestSupport.channelsSwapped(chips));
         Path groups = tmp.resolve("groups.csv");
         CommandRun r = CommandRun.of(io.producttagger.app.Main.commandLine(),
@@ -64,9 +65,10 @@ class DedupeCommandTest {
         List<String> lines = Files.readAllLines(groups);
         Map<String, String> groupById = lines.stream().skip(1).map(l -> l.split(","))
                 .collect(Collectors.toMap(f -> f[1], f -> f[0]));
-        assertEquals(java.util.Set.of("missvickie_potato_chips.png", "chips-backdrop.png"), groupById.keySet(),
-                String.join("\n", lines));
+        assertEquals(java.util.Set.of("missvickie_potato_chips.png", "chips-backdrop.png", "chips-dark.png"),
+                groupById.keySet(), String.join("\n", lines));
         assertEquals(groupById.get("missvickie_potato_chips.png"), groupById.get("chips-backdrop.png"));
+        assertEquals(groupById.get("missvickie_potato_chips.png"), groupById.get("chips-dark.png"));
     }
 
     @Test

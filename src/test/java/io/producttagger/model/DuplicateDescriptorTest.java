@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.producttagger.TestSupport;
+import io.producttagger.config.TaggerConfig;
 import io.producttagger.vision.ImageDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ class DuplicateDescriptorTest {
 
     private static final Path CHIPS = Path.of("test-images/imagenet/missvickie_potato_chips.png");
     /** {@code dedupe.threshold}'s default. */
-    private static final double THRESHOLD = 0.83;
+    private static final double THRESHOLD = TaggerConfig.defaults().duplicateThreshold();
 
     private static float[][] vectors(ModelOutput output, byte[]... photos) {
         TestSupport.offline();
@@ -62,6 +63,23 @@ class DuplicateDescriptorTest {
         assertTrue(dot(d[0], d[2]) < THRESHOLD, all);
         // what dedupe compared before: the pooled embedding calls the recoloured look-alike a duplicate too
         assertTrue(dot(e[0], e[2]) >= THRESHOLD, all);
+    }
+
+    @Test
+    void theBackdropIsMovedToWhiteBeforeTheNetworkSoANewOneHardlyMovesTheDescriptor() throws Exception {
+        byte[] original = Files.readAllBytes(CHIPS);
+        int[] backdrops = {0x3c3cc8, 0x46a046, 0xa050c8, 0x787878};
+        byte[][] photos = new byte[backdrops.length + 1][];
+        photos[0] = original;
+        for (int i = 0; i < backdrops.length; i++) {
+            photos[i + 1] = TestSupport.onBackdrop(CHIPS, backdrops[i]);
+        }
+        float[][] d = vectors(ModelOutput.DUPLICATES, photos);
+        for (int i = 1; i < d.length; i++) {
+            // read from the photo as it came, the features around the product move with the backdrop: 0.97
+            assertTrue(dot(d[0], d[i]) >= 0.99, String.format(java.util.Locale.ROOT, "backdrop %06x: %.3f",
+                    backdrops[i - 1], dot(d[0], d[i])));
+        }
     }
 
     @Test
