@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class Lanes<T, R> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Lanes.class);
+    /** How long {@link #close()} waits for the lanes' threads: one batch inside MXNet, with a wide margin. */
+    private static final long STOP_SECONDS = 60;
 
     /**
      * How the lanes work: one typed place for what {@code tag}, {@code index}, {@code dedupe},
@@ -182,11 +184,25 @@ public final class Lanes<T, R> implements AutoCloseable {
         }
     }
 
-    /** Stops the lanes' threads; work in flight is abandoned, waiting inputs are cancelled. */
+    /**
+     * Stops the lanes' threads and waits for them to end, so that the caller may close the model next: work in
+     * flight is abandoned (a batch inside MXNet finishes first), waiting inputs are cancelled.
+     */
     @Override
     public void close() {
         closed = true;
         threads.forEach(Thread::interrupt);
         cancelWaiting();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_SECONDS);
+        try {
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                if (t.isAlive()) {
+                    LOG.warn("{} did not stop within {} s", t.getName(), STOP_SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
