@@ -1,5 +1,6 @@
 package io.producttagger.app;
 
+import io.producttagger.catalog.Lanes;
 import io.producttagger.cli.Components;
 import io.producttagger.config.ConfigException;
 import io.producttagger.config.TaggerConfig;
@@ -201,8 +202,9 @@ public final class TaggerApp implements Components {
         Future<String> deployed = Future.succeededFuture("");
         if (admin.enabled()) {
             fineTunes = new FineTuneService(config, fineTune());
-            indexJobs = new IndexJobs(indexes, registry, config.inference().maxBatch(),
-                    config.server().maxBodyBytes());
+            // a build embeds on one lane per core, as `index` does by default
+            indexJobs = new IndexJobs(indexes, registry,
+                    Lanes.Settings.of(config, Runtime.getRuntime().availableProcessors()));
             adminPool = vertx.createSharedWorkerExecutor("admin", 2);
             adminListener = ListenerVerticle.builder().optName("admin")
                     .setAddress(admin.host(), admin.port())

@@ -70,7 +70,7 @@ public final class PipelineCeiling {
     }
 
     private final ServingModel model;
-    private final InProcessTagger.Settings lanes;
+    private final Lanes.Settings lanes;
     private final int classifierWindow;
     private final double seconds;
 
@@ -82,7 +82,7 @@ public final class PipelineCeiling {
      * @param classifierWindow images kept in flight to the server's classifier (at most its queue)
      * @param seconds measuring time per stage (after a warm-up of a third of it)
      */
-    public PipelineCeiling(ServingModel model, InProcessTagger.Settings lanes,
+    public PipelineCeiling(ServingModel model, Lanes.Settings lanes,
             int classifierWindow, double seconds) {
         if (classifierWindow < 1 || seconds <= 0) {
             throw new IllegalArgumentException("the window must be >= 1 and seconds > 0");

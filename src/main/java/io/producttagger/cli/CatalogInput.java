@@ -3,6 +3,8 @@ package io.producttagger.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.producttagger.catalog.CatalogException;
 import io.producttagger.catalog.CatalogSource;
+import io.producttagger.catalog.Lanes;
+import io.producttagger.config.TaggerConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The options of the commands that embed a catalog ({@code index}, {@code dedupe}, {@code eval-duplicates}): the
- * input, the model whose embeddings to use, and quiet; a picocli mixin, so each command declares them once.
+ * input, the model whose embeddings to use, the lanes that embed, and quiet; a picocli mixin, so each command declares them once.
  */
 final class CatalogInput {
 
@@ -24,6 +26,18 @@ final class CatalogInput {
 
     @Option(names = {"-q", "--quiet"}, description = "no progress bar, only the summary")
     boolean quiet;
+
+    @Option(names = "--threads", description = "lanes: threads that each read, decode and embed their own batches "
+            + "of inference.max-batch images on one OpenMP thread (default: the number of cores, ${DEFAULT-VALUE})")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    /** Returns the lanes to embed on ({@code --threads}); fewer than one is a usage error of {@code spec}'s command. */
+    Lanes.Settings lanes(CommandSpec spec, TaggerConfig config) {
+        if (threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be >= 1");
+        }
+        return Lanes.Settings.of(config, threads);
+    }
 
     /** Opens the input; a missing or malformed one is a usage error of {@code spec}'s command. */
     CatalogSource open(CommandSpec spec) {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.producttagger.catalog.CatalogException;
 import io.producttagger.catalog.CatalogItem;
 import io.producttagger.catalog.CatalogSource;
-import io.producttagger.catalog.InProcessTagger;
+import io.producttagger.catalog.Lanes;
 import io.producttagger.catalog.PipelineCeiling;
 import io.producttagger.config.TaggerConfig;
 import io.producttagger.model.EngineEnvironment;
@@ -83,7 +83,7 @@ final class CeilingCommand implements Callable<Integer> {
         try (components; ModelRegistry.Lease lease = components.registry().acquire(model)) {
             ServingModel serving = lease.model();
             serving.warmUp();
-            InProcessTagger.Settings lanes = TagCommand.laneSettings(config, threads, 1, 0);
+            Lanes.Settings lanes = Lanes.Settings.of(config, threads);
             TaggerConfig.Inference inf = config.inference();
             int classifierWindow = Math.min(inf.queueCapacity(), threads * 2 + inf.workers() * inf.maxBatch() * 2);
             long bytes = images.stream().mapToLong(b -> b.length).sum();

@@ -3,8 +3,8 @@ package io.producttagger.cli;
 import io.producttagger.catalog.CatalogEmbedding;
 import io.producttagger.catalog.CatalogItem;
 import io.producttagger.catalog.CatalogSource;
+import io.producttagger.catalog.Lanes;
 import io.producttagger.index.DuplicateGroups;
-import io.producttagger.model.BatchClassifier;
 import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelRegistry;
 import java.io.BufferedWriter;
@@ -76,17 +76,15 @@ final class DedupeCommand implements Callable<Integer> {
         CatalogSource source = input.open(spec);
         Components components = threshold.components(parent, spec);
         double cosine = components.config().duplicateThreshold();
-        long maxBytes = components.config().server().maxBodyBytes();
-        int maxBatch = components.config().inference().maxBatch();
+        Lanes.Settings lanes = input.lanes(spec, components.config());
         List<Item> items = new ArrayList<>();
         List<String> failures;
         try (components;
                 ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.DUPLICATES);
-                BatchClassifier embedder = lease.model().newBatchClassifier(maxBatch);
                 ProgressBar bar = Progress.start("dedupe", source.count(), "img", input.quiet, System.err);
-                Stream<CatalogItem> stream = source.items()) {
-            CatalogEmbedding embedding = new CatalogEmbedding(embedder, maxBatch, maxBytes, bar::stepBy,
-                    (item, bytes, vector) -> items.add(new Item(item, sha256(bytes), vector)));
+                Stream<CatalogItem> stream = source.items();
+                CatalogEmbedding embedding = new CatalogEmbedding(lease.model(), lanes, bar::stepBy,
+                        (item, bytes, vector) -> items.add(new Item(item, sha256(bytes), vector)))) {
             stream.forEach(embedding::add);
             embedding.flush();
             failures = embedding.failures();

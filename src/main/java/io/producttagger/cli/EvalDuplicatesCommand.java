@@ -3,11 +3,11 @@ package io.producttagger.cli;
 import io.producttagger.catalog.CatalogEmbedding;
 import io.producttagger.catalog.CatalogItem;
 import io.producttagger.catalog.CatalogSource;
+import io.producttagger.catalog.Lanes;
 import io.producttagger.index.IndexBuild;
 import io.producttagger.index.IndexStore;
 import io.producttagger.index.NearDuplicateEvaluation;
 import io.producttagger.index.VectorIndex;
-import io.producttagger.model.BatchClassifier;
 import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
@@ -70,7 +70,7 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
         }
         Components components = threshold.components(parent, spec);
         double cosine = components.config().duplicateThreshold();
-        int maxBatch = components.config().inference().maxBatch();
+        Lanes.Settings lanes = input.lanes(spec, components.config());
         List<NearDuplicateEvaluation.Sample> samples = new ArrayList<>();
         Path scratch = Files.createTempDirectory("eval-duplicates");
         PrintWriter out = spec.commandLine().getOut();
@@ -80,23 +80,16 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
                         ModelOutput.DUPLICATES)) {
             ServingModel serving = lease.model();
             long start = System.nanoTime();
-            VectorIndex.Meta meta;
+            VectorIndex.Meta meta = IndexBuild.meta(serving);
             Map<String, float[]> embeddings = new HashMap<>();
-            try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch)) {
-                meta = IndexBuild.meta(serving, embedder);
-                embed(source, embedder, maxBatch, components, "embed", (item, vector) -> embeddings.put(item.id(),
-                        vector));
-            }
-            List<String> failures;
-            try (BatchClassifier describer = duplicates.model().newBatchClassifier(maxBatch)) {
-                failures = embed(source, describer, maxBatch, components, "describe", (item, vector) -> {
-                    float[] embedding = embeddings.get(item.id());
-                    if (embedding != null) {
-                        samples.add(new NearDuplicateEvaluation.Sample(item.id(), item.extra().get("original"),
-                                item.extra().get("transform"), vector, embedding));
-                    }
-                });
-            }
+            embed(source, serving, lanes, "embed", (item, vector) -> embeddings.put(item.id(), vector));
+            List<String> failures = embed(source, duplicates.model(), lanes, "describe", (item, vector) -> {
+                float[] embedding = embeddings.get(item.id());
+                if (embedding != null) {
+                    samples.add(new NearDuplicateEvaluation.Sample(item.id(), item.extra().get("original"),
+                            item.extra().get("transform"), vector, embedding));
+                }
+            });
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "embedded and described %d images with %s in %.1f s (%.1f images/s, both "
                     + "outputs)%n", samples.size(), serving.id(), seconds, samples.size() / seconds);
@@ -118,14 +111,13 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs every item of {@code source} through {@code scorer}; returns the failures. */
-    private List<String> embed(CatalogSource source, BatchClassifier scorer, int maxBatch, Components components,
-            String task, java.util.function.BiConsumer<CatalogItem, float[]> sink) {
+    /** Runs every item of {@code source} through {@code model} on the lanes; returns the failures. */
+    private List<String> embed(CatalogSource source, ServingModel model, Lanes.Settings lanes, String task,
+            java.util.function.BiConsumer<CatalogItem, float[]> sink) {
         try (ProgressBar bar = Progress.start(task, source.count(), "img", input.quiet, System.err);
-                Stream<CatalogItem> items = source.items()) {
-            CatalogEmbedding embedding = new CatalogEmbedding(scorer, maxBatch,
-                    components.config().server().maxBodyBytes(), bar::stepBy,
-                    (item, bytes, vector) -> sink.accept(item, vector));
+                Stream<CatalogItem> items = source.items();
+                CatalogEmbedding embedding = new CatalogEmbedding(model, lanes, bar::stepBy,
+                        (item, bytes, vector) -> sink.accept(item, vector))) {
             items.forEach(embedding::add);
             embedding.flush();
             return embedding.failures();

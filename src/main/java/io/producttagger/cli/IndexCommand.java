@@ -1,9 +1,10 @@
 package io.producttagger.cli;
 
 import io.producttagger.catalog.CatalogSource;
+import io.producttagger.catalog.Lanes;
+import io.producttagger.catalog.ProcessCpu;
 import io.producttagger.index.IndexBuild;
 import io.producttagger.index.VectorIndex;
-import io.producttagger.model.BatchClassifier;
 import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelRegistry;
 import io.producttagger.model.ServingModel;
@@ -47,22 +48,27 @@ final class IndexCommand implements Callable<Integer> {
         CatalogSource source = input.open(spec);
         Components components = parent.components(Map.of());
         PrintWriter out = spec.commandLine().getOut();
-        long maxBytes = components.config().server().maxBodyBytes();
-        int maxBatch = components.config().inference().maxBatch();
+        Lanes.Settings lanes = input.lanes(spec, components.config());
         long start = System.nanoTime();
         try (components;
                 ModelRegistry.Lease lease = components.registry().acquire(input.model, ModelOutput.EMBEDDING)) {
             ServingModel serving = lease.model();
             IndexBuild.Result result;
-            try (BatchClassifier embedder = serving.newBatchClassifier(maxBatch);
-                    VectorIndex index = components.indexes().openForBuild(name, IndexBuild.meta(serving, embedder));
+            try (VectorIndex index = components.indexes().openForBuild(name, IndexBuild.meta(serving));
                     ProgressBar bar = Progress.start("index " + name, source.count(), "img", input.quiet,
                             System.err)) {
-                result = IndexBuild.run(source, embedder, index, maxBatch, maxBytes, bar::stepBy, () -> false);
+                long buildStart = System.nanoTime();
+                double cpu = ProcessCpu.seconds();
+                result = IndexBuild.run(source, serving, lanes, index, bar::stepBy, () -> false);
+                // the build alone (embedding, adding, committing, merging), as tag reports its run
+                long images = result.added() + result.failures().size();
+                double seconds = (System.nanoTime() - buildStart) / 1e9;
                 out.printf(Locale.ROOT, "done: indexed %d, failed %d, skipped %d (already in the index) of %d in "
-                        + "%.1f s with %s -> index '%s' (%s, %d items)%n", result.added(), result.failures().size(),
-                        result.skipped(), result.total(), (System.nanoTime() - start) / 1e9, serving.id(), name,
-                        components.config().indexDir().resolve(name), index.size());
+                        + "%.1f s with %s on %d lanes, %.1f images/s, %.2f CPU-ms per image -> index '%s' (%s, %d "
+                        + "items)%n", result.added(), result.failures().size(), result.skipped(), result.total(),
+                        (System.nanoTime() - start) / 1e9, serving.id(), lanes.lanes(),
+                        seconds > 0 ? images / seconds : 0, images > 0 ? 1000 * (ProcessCpu.seconds() - cpu) / images
+                                : Double.NaN, name, components.config().indexDir().resolve(name), index.size());
             }
             out.flush();
             result.failures().stream().limit(20).forEach(f -> spec.commandLine().getErr().println("  failed " + f));

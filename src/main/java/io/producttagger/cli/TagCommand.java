@@ -7,6 +7,7 @@ import io.producttagger.catalog.CatalogRun;
 import io.producttagger.catalog.CatalogSource;
 import io.producttagger.catalog.DecodeOnlyTagger;
 import io.producttagger.catalog.InProcessTagger;
+import io.producttagger.catalog.Lanes;
 import io.producttagger.catalog.OutputFormat;
 import io.producttagger.catalog.RemoteTagger;
 import io.producttagger.catalog.ResultWriter;
@@ -149,13 +150,9 @@ final class TagCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Returns the lanes of in-process tagging: {@code threads} lanes, batches of {@code inference.max-batch}, one
-     * OpenMP thread each (the lanes fill the cores), files up to {@code server.max-body-bytes}.
-     */
+    /** Returns the lanes of in-process tagging: {@code threads} lanes as {@link Lanes.Settings#of} makes them. */
     static InProcessTagger.Settings laneSettings(TaggerConfig config, int threads, int topK, double threshold) {
-        return new InProcessTagger.Settings(threads, config.inference().maxBatch(), 1, config.server().maxBodyBytes(),
-                topK, threshold);
+        return new InProcessTagger.Settings(Lanes.Settings.of(config, threads), topK, threshold);
     }
 
     private ResultWriter openWriter(OutputFormat fmt, int k, CatalogSource source, ResultWriter.Mode mode,

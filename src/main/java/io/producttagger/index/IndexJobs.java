@@ -2,7 +2,7 @@ package io.producttagger.index;
 
 import io.producttagger.catalog.CatalogException;
 import io.producttagger.catalog.CatalogSource;
-import io.producttagger.model.BatchClassifier;
+import io.producttagger.catalog.Lanes;
 import io.producttagger.model.ModelOutput;
 import io.producttagger.model.ModelRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,8 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds indexes in the background for the admin API, one job at a time on its own thread (a build keeps the CPU
- * busy with inference; two would only share it), with progress and cancel. A job runs the same {@link IndexBuild}
+ * Builds indexes in the background for the admin API, one job at a time (a build's lanes keep every core busy; two
+ * builds would only share them), with progress and cancel. A job runs the same {@link IndexBuild}
  * as the {@code index} command, so a cancelled or failed build resumes where it stopped when submitted again.
  * Jobs live as long as the process.
  */
@@ -34,8 +34,7 @@ public final class IndexJobs implements AutoCloseable {
 
     private final IndexStore store;
     private final ModelRegistry registry;
-    private final int maxBatch;
-    private final long maxBytes;
+    private final Lanes.Settings lanes;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "index-build");
         t.setDaemon(true);
@@ -84,14 +83,13 @@ public final class IndexJobs implements AutoCloseable {
      *
      * @param store the indexes the jobs build
      * @param registry the models the jobs embed with
-     * @param maxBatch images per inference batch ({@code inference.max-batch})
-     * @param maxBytes the largest catalog file read ({@code server.max-body-bytes})
+     * @param lanes what a build embeds on: lanes, batch size ({@code inference.max-batch}), OpenMP threads per lane
+     *     and the largest catalog file read ({@code server.max-body-bytes})
      */
-    public IndexJobs(IndexStore store, ModelRegistry registry, int maxBatch, long maxBytes) {
+    public IndexJobs(IndexStore store, ModelRegistry registry, Lanes.Settings lanes) {
         this.store = store;
         this.registry = registry;
-        this.maxBatch = maxBatch;
-        this.maxBytes = maxBytes;
+        this.lanes = lanes;
     }
 
     /**
@@ -124,12 +122,11 @@ public final class IndexJobs implements AutoCloseable {
             return;
         }
         job.set("running");
-        try (ModelRegistry.Lease lease = registry.acquire(job.model, ModelOutput.EMBEDDING);
-                BatchClassifier embedder = lease.model().newBatchClassifier(maxBatch)) {
+        try (ModelRegistry.Lease lease = registry.acquire(job.model, ModelOutput.EMBEDDING)) {
             CatalogSource source = CatalogSource.open(job.file, new ObjectMapper());
             job.total = source.count();
-            try (VectorIndex index = store.openForBuild(job.index, IndexBuild.meta(lease.model(), embedder))) {
-                job.result = IndexBuild.run(source, embedder, index, maxBatch, maxBytes, n -> job.done += n,
+            try (VectorIndex index = store.openForBuild(job.index, IndexBuild.meta(lease.model()))) {
+                job.result = IndexBuild.run(source, lease.model(), lanes, index, n -> job.done += n,
                         job.cancel::get);
             }
             job.set(job.result.cancelled() ? "cancelled" : "succeeded");

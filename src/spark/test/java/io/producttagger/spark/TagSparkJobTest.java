@@ -13,6 +13,7 @@ import io.producttagger.ScoreAgreement;
 import io.producttagger.catalog.CatalogRun;
 import io.producttagger.catalog.CatalogSource;
 import io.producttagger.catalog.InProcessTagger;
+import io.producttagger.catalog.Lanes;
 import io.producttagger.catalog.OutputFormat;
 import io.producttagger.catalog.ResultWriter;
 import io.producttagger.config.TaggerConfig;
@@ -100,8 +101,8 @@ class TagSparkJobTest {
                 InferencePool.Observer.NONE)) {
             var model = registry.acquire(null).model();
             CatalogSource source = CatalogSource.open(manifest, json);
-            InProcessTagger.Settings lanes = new InProcessTagger.Settings(2, config.inference().maxBatch(), 1,
-                    config.server().maxBodyBytes(), topK, 0);
+            InProcessTagger.Settings lanes = new InProcessTagger.Settings(new Lanes.Settings(2,
+                    config.inference().maxBatch(), 1, config.server().maxBodyBytes()), topK, 0);
             try (InProcessTagger tagger = new InProcessTagger(model, lanes);
                     ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, topK, source.extraColumns(),
                             ResultWriter.Mode.CREATE, json)) {
