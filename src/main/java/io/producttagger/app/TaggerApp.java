@@ -77,7 +77,7 @@ public final class TaggerApp implements Components {
         this.decoder = new ImageDecoder(config.vision().maxPixels());
         this.metrics = new TaggerMetrics();
         this.registry = new ModelRegistry(store, config, decoder, metrics.classifierObserver());
-        this.indexes = new IndexStore(config.indexDir());
+        this.indexes = new IndexStore(config.indexDir(), config.indexMergeThreads());
     }
 
     /**

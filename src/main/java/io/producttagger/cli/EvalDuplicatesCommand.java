@@ -93,7 +93,7 @@ final class EvalDuplicatesCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "embedded and described %d images with %s in %.1f s (%.1f images/s, both "
                     + "outputs)%n", samples.size(), serving.id(), seconds, samples.size() / seconds);
-            try (IndexStore store = new IndexStore(scratch)) {
+            try (IndexStore store = new IndexStore(scratch, components.config().indexMergeThreads())) {
                 try (VectorIndex index = store.openForBuild("eval", meta)) {
                     NearDuplicateEvaluation.measure(samples, cosine, thresholds, index, meta.modelId()).print(out);
                 }

@@ -97,7 +97,7 @@ final class IndexBenchCommand implements Callable<Integer> {
             out.flush();
             for (int size : sizes) {
                 Path dir = Files.createTempDirectory("bench-index");
-                try (IndexStore store = new IndexStore(dir)) {
+                try (IndexStore store = new IndexStore(dir, components.config().indexMergeThreads())) {
                     measure(store, meta, size, embedRate, out);
                     store.delete("bench");
                 } finally {

@@ -30,12 +30,15 @@ import java.util.TreeMap;
  * @param admin the authenticated admin listener
  * @param fineTune fine-tune jobs
  * @param indexDir folder of the vector indexes ({@code index.dir}), one subfolder per index
+ * @param indexMergeThreads threads that merge an index's HNSW graphs ({@code index.merge-threads}; 0 there means one
+ *     per core, resolved here)
  * @param duplicateThreshold lowest cosine similarity of two duplicate descriptors that {@code dedupe} calls near
  *     duplicates ({@code dedupe.threshold}; the default is measured by {@code scripts/eval-duplicates})
  * @param engine the MXNet engine's thread settings, read from their own environment variables
  */
 public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server server, Inference inference,
-        Vision vision, Admin admin, FineTune fineTune, Path indexDir, double duplicateThreshold, Engine engine) {
+        Vision vision, Admin admin, FineTune fineTune, Path indexDir, int indexMergeThreads, double duplicateThreshold,
+        Engine engine) {
 
     /**
      * The MXNet engine's settings. The natives read them from the C environment when they load, before any
@@ -262,6 +265,8 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
             new Key("finetune.data-root", "data", "folder fine-tune data set paths are relative to"),
             new Key("index.dir", "", "folder of the vector indexes (similar-product search), one subfolder per "
                     + "index (empty = FINETUNE_DATA_ROOT/indexes)"),
+            new Key("index.merge-threads", "0", "threads that merge an index's HNSW graphs into one when a build "
+                    + "finishes (0 = one per core)"),
             new Key("dedupe.threshold", "0.85", "lowest cosine similarity of two images' duplicate descriptors "
                     + "(regional features and foreground hue) that dedupe groups as near duplicates (measured: "
                     + "scripts/eval-duplicates, README)"),
@@ -354,6 +359,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
     /** Parses the merged text values into the typed record. */
     private record Parser(Map<String, String> values, Map<String, String> origin) {
         TaggerConfig build(Engine engine) {
+            int mergeThreads = (int) number("index.merge-threads", 0, 256);
             return new TaggerConfig(
                     Path.of(text("model.zoo")),
                     text("model.name"),
@@ -397,6 +403,7 @@ public record TaggerConfig(Path modelZoo, String model, Path engineCache, Server
                             bool("finetune.color")),
                     values.get("index.dir").isEmpty() ? Path.of(text("finetune.data-root")).resolve("indexes")
                             : Path.of(values.get("index.dir")),
+                    mergeThreads == 0 ? Runtime.getRuntime().availableProcessors() : mergeThreads,
                     decimal("dedupe.threshold", -1, 1, true),
                     engine);
         }

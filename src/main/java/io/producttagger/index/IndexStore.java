@@ -22,11 +22,20 @@ public final class IndexStore implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
     private final Path root;
+    private final int mergeThreads;
     private final Map<String, VectorIndex> open = new HashMap<>();
 
-    /** Creates the store over {@code root} ({@code index.dir}); nothing is read or created yet. */
-    public IndexStore(Path root) {
+    /**
+     * Creates the store over {@code root} ({@code index.dir}); nothing is read or created yet.
+     *
+     * @param mergeThreads threads that merge an index's graphs when a build finishes ({@code index.merge-threads})
+     */
+    public IndexStore(Path root, int mergeThreads) {
+        if (mergeThreads < 1) {
+            throw new IllegalArgumentException("merge threads must be >= 1, got " + mergeThreads);
+        }
         this.root = root;
+        this.mergeThreads = mergeThreads;
     }
 
     /** Returns the folder of the indexes. */
@@ -55,7 +64,7 @@ public final class IndexStore implements AutoCloseable {
     public synchronized VectorIndex open(String name) {
         VectorIndex index = open.get(checked(name));
         if (index == null) {
-            index = VectorIndex.open(name, root.resolve(name));
+            index = VectorIndex.open(name, root.resolve(name), mergeThreads);
             open.put(name, index);
         }
         return index;
@@ -66,7 +75,7 @@ public final class IndexStore implements AutoCloseable {
      * closes it (a build runs in its own process, apart from a server's searches).
      */
     public VectorIndex openForBuild(String name, VectorIndex.Meta meta) {
-        return VectorIndex.openOrCreate(checked(name), root.resolve(name), meta);
+        return VectorIndex.openOrCreate(checked(name), root.resolve(name), meta, mergeThreads);
     }
 
     /**

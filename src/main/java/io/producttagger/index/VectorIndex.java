@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -77,21 +80,25 @@ public final class VectorIndex implements AutoCloseable {
     private final String name;
     private final Meta meta;
     private final FSDirectory directory;
+    private final int mergeThreads;
     private final ObjectMapper json = new ObjectMapper();
     private IndexWriter writer;
+    /** The merge workers' threads, while a writer is open and merges use more than one; else null. */
+    private ExecutorService mergeExecutor;
     private DirectoryReader reader;
 
-    private VectorIndex(String name, Meta meta, FSDirectory directory) {
+    private VectorIndex(String name, Meta meta, FSDirectory directory, int mergeThreads) {
         this.name = name;
         this.meta = meta;
         this.directory = directory;
+        this.mergeThreads = mergeThreads;
     }
 
     /**
      * Opens the index in {@code dir}, creating it for {@code meta} when there is none; an existing index made by
      * another model version or dimension is refused (build another name, or delete it).
      */
-    static VectorIndex openOrCreate(String name, Path dir, Meta meta) {
+    static VectorIndex openOrCreate(String name, Path dir, Meta meta, int mergeThreads) {
         try {
             Path metaFile = dir.resolve(META);
             ObjectMapper json = new ObjectMapper();
@@ -106,14 +113,14 @@ public final class VectorIndex implements AutoCloseable {
                 Files.createDirectories(dir);
                 json.writeValue(metaFile.toFile(), meta);
             }
-            return new VectorIndex(name, meta, FSDirectory.open(dir));
+            return new VectorIndex(name, meta, FSDirectory.open(dir), mergeThreads);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open index '" + name + "' in " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    /** Opens an existing index for searching. */
-    static VectorIndex open(String name, Path dir) {
+    /** Opens an existing index for searching (and adding, merging with {@code mergeThreads} threads). */
+    static VectorIndex open(String name, Path dir, int mergeThreads) {
         Path metaFile = dir.resolve(META);
         if (!Files.exists(metaFile)) {
             throw new IndexException.UnknownIndex("there is no index '" + name + "' (in " + dir.getParent()
@@ -121,7 +128,7 @@ public final class VectorIndex implements AutoCloseable {
         }
         try {
             Meta meta = new ObjectMapper().readValue(metaFile.toFile(), Meta.class);
-            return new VectorIndex(name, meta, FSDirectory.open(dir));
+            return new VectorIndex(name, meta, FSDirectory.open(dir), mergeThreads);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open index '" + name + "': " + e.getMessage(), e);
         }
@@ -139,7 +146,16 @@ public final class VectorIndex implements AutoCloseable {
 
     private synchronized IndexWriter writer() throws IOException {
         if (writer == null) {
-            writer = new IndexWriter(directory, new IndexWriterConfig().setCodec(HighDimensionVectors.codec())
+            if (mergeThreads > 1) {
+                AtomicInteger started = new AtomicInteger();
+                mergeExecutor = Executors.newFixedThreadPool(mergeThreads, r -> {
+                    Thread t = new Thread(r, "index-merge-" + name + "-" + started.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            writer = new IndexWriter(directory, new IndexWriterConfig()
+                    .setCodec(HighDimensionVectors.codec(mergeThreads, mergeExecutor))
                     .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
         }
         return writer;
@@ -289,6 +305,9 @@ public final class VectorIndex implements AutoCloseable {
         try {
             if (writer != null) {
                 writer.close();
+            }
+            if (mergeExecutor != null) {
+                mergeExecutor.shutdown(); // the writer's merges have ended with it
             }
             if (reader != null) {
                 reader.close();

@@ -50,7 +50,7 @@ class IndexBuildTest {
         }
         TinyModel.publish(tmp.resolve("zoo"), "tiny", "1");
         CatalogSource source = CatalogSource.open(folder, new ObjectMapper());
-        IndexStore store = new IndexStore(tmp.resolve("indexes"));
+        IndexStore store = new IndexStore(tmp.resolve("indexes"), 2);
         try (ServingModel model = embedding(tmp.resolve("zoo"), "tiny", "1")) {
             VectorIndex.Meta meta = IndexBuild.meta(model);
             AtomicBoolean cancel = new AtomicBoolean();
@@ -67,7 +67,7 @@ class IndexBuildTest {
             // asked once 20 were done: at most the batch that crossed 20 and two batches per lane in flight follow
             assertTrue(first.added() >= 20 && first.added() <= 20 + 4 + 2 * 2 * 4, first.toString());
             assertEquals(first.added(), done.get(), "progress counts what reached the index");
-            try (VectorIndex reopened = VectorIndex.open("shop", tmp.resolve("indexes/shop"))) {
+            try (VectorIndex reopened = VectorIndex.open("shop", tmp.resolve("indexes/shop"), 1)) {
                 assertEquals(first.added(), reopened.size(), "what was added is committed");
             }
             IndexBuild.Result second;
@@ -94,7 +94,7 @@ class IndexBuildTest {
         Files.writeString(folder.resolve("broken.png"), "not a png");
         CatalogSource source = CatalogSource.open(folder, new ObjectMapper());
         try (ServingModel model = embedding(TestSupport.MODEL_ZOO, "mobilenetv2-imagenet", "1");
-                VectorIndex index = new IndexStore(tmp.resolve("indexes")).openForBuild("shop",
+                VectorIndex index = new IndexStore(tmp.resolve("indexes"), 1).openForBuild("shop",
                         IndexBuild.meta(model))) {
             IndexBuild.Result r = IndexBuild.run(source, model, new Lanes.Settings(3, 2, 1, 1 << 24), index,
                     n -> { }, () -> false);

@@ -39,7 +39,7 @@ class NearDuplicateEvaluationTest {
         // b's jpeg copy leans towards d more than b: search finds d first, b second
         float[] towardsD = {0, 0, 0.6f, 0.8f};
         samples.add(new NearDuplicateEvaluation.Sample("b-jpeg", "b", "jpeg", towardsD));
-        try (IndexStore store = new IndexStore(tmp);
+        try (IndexStore store = new IndexStore(tmp, 1);
                 VectorIndex index = store.openForBuild("t", new VectorIndex.Meta("m", "1", 4))) {
             NearDuplicateEvaluation.Report r = NearDuplicateEvaluation.measure(samples, 0.9, List.of(0.4, 0.9),
                     index, "m@1");
