@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The options of the commands that embed a catalog ({@code index}, {@code dedupe}, {@code eval-duplicates}): the
- * input, the model whose embeddings to use, the lanes that embed, and quiet; a picocli mixin, so each command declares them once.
+ * input, the model whose embeddings to use, the lanes that embed, and quiet; a picocli mixin, so each command
+ * declares them once.
  */
 final class CatalogInput {
 

@@ -146,7 +146,7 @@ public final class VectorIndex implements AutoCloseable {
 
     private synchronized IndexWriter writer() throws IOException {
         if (writer == null) {
-            if (mergeThreads > 1) {
+            if (mergeThreads > 1 && mergeExecutor == null) { // a writer that failed to open made one already
                 AtomicInteger started = new AtomicInteger();
                 mergeExecutor = Executors.newFixedThreadPool(mergeThreads, r -> {
                     Thread t = new Thread(r, "index-merge-" + name + "-" + started.incrementAndGet());

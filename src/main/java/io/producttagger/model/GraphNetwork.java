@@ -147,7 +147,8 @@ public final class GraphNetwork {
 
     /**
      * Returns {@code array} times {@code scale} as a new array in its manager (freed with the model unless the graph
-     * owns it), or the array itself when the scale is 1: the graph folded a factor of its input into this weight ({@link MxGraph.Param}).
+     * owns it), or the array itself when the scale is 1: the graph folded a factor of its input into this weight
+     * ({@link MxGraph.Param}).
      */
     private static NDArray scaled(NDArray array, double scale) {
         return scale == 1 ? array : array.mul((float) scale);

@@ -161,7 +161,8 @@ class InProcessTaggingTest {
             CatalogSource source = CatalogSource.open(photos, json);
             AtomicReference<CatalogRun> run = new AtomicReference<>();
             CatalogRun.Summary first;
-            try (InProcessTagger tagger = new InProcessTagger(model, new InProcessTagger.Settings(new Lanes.Settings(2, 16, 1, 1 << 20), 3, 0));
+            try (InProcessTagger tagger = new InProcessTagger(model,
+                    new InProcessTagger.Settings(new Lanes.Settings(2, 16, 1, 1 << 20), 3, 0));
                     ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, 3, List.of(),
                             ResultWriter.Mode.CREATE, json)) {
                 run.set(new CatalogRun(tagger, writer, new CatalogRun.Settings(8, 5), new CatalogRun.Listener() {
@@ -179,7 +180,8 @@ class InProcessTaggingTest {
             Files.writeString(out, "{\"id\":\"p-0119.jpg\",\"path\":\"pho", StandardOpenOption.APPEND);
 
             CatalogRun.Summary second;
-            try (InProcessTagger tagger = new InProcessTagger(model, new InProcessTagger.Settings(new Lanes.Settings(2, 16, 1, 1 << 20), 3, 0));
+            try (InProcessTagger tagger = new InProcessTagger(model,
+                    new InProcessTagger.Settings(new Lanes.Settings(2, 16, 1, 1 << 20), 3, 0));
                     ResultWriter writer = new ResultWriter(out, OutputFormat.JSONL, 3, List.of(),
                             ResultWriter.Mode.RESUME, json)) {
                 second = new CatalogRun(tagger, writer, new CatalogRun.Settings(8, 5), CatalogRun.Listener.NONE)
